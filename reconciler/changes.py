@@ -1,0 +1,122 @@
+"""The vocabulary of a plan: actions, field changes and changes.  Pure data, no behaviour.
+
+Modelled on Terraform's ``plans.Change`` (an action with a before and an after) and kopf's
+``DiffItem`` (one changed field).  Invariants, relied on by the renderers and by ``apply``:
+
+* ``create``: ``before is None``, ``after`` is the full desired body.
+* ``delete``: ``after is None``, ``before`` is the full live body.
+* ``update``: both set, and ``diff`` lists at least one ``FieldChange`` (or ``secret_rotated``).
+* ``noop``: ``before == after`` after normalisation; ``diff`` is empty.
+
+Bodies are normalised JSON values in which secret values are ``reconciler.secrets.Secret``; the
+renderers mask them, so a plan can be printed or saved without leaking one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from reconciler.kinds import LEVEL_OF, Kind
+
+
+class Action(StrEnum):
+    """What a change does.  The symbol is Terraform's."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    NOOP = "noop"
+
+    @property
+    def symbol(self) -> str:
+        """``+``, ``~``, ``-`` or a blank for no-op."""
+        return {"create": "+", "update": "~", "delete": "-", "noop": " "}[self.value]
+
+
+class FieldOp(StrEnum):
+    """How one field changed."""
+
+    ADD = "add"
+    REMOVE = "remove"
+    CHANGE = "change"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One changed field.  ``path`` is dotted with ``[i]`` for list items, e.g. ``nodes[0].weight``."""
+
+    op: FieldOp
+    path: str
+    old: Any = None
+    new: Any = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """One object's change.  ``reason`` is for humans (e.g. ``"secret rotated"``, ``"adopted"``)."""
+
+    kind: Kind
+    key: str
+    action: Action
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    diff: tuple[FieldChange, ...] = ()
+    reason: str = ""
+    #: The key of every desired object this change needs to exist first (for skip-on-failure).
+    depends_on: tuple[tuple[Kind, str], ...] = ()
+    #: A fingerprint of the live object this change was planned against (None on create).
+    live_fingerprint: str | None = None
+
+    @property
+    def address(self) -> str:
+        """``kind.key``, as shown in every output."""
+        return f"{self.kind.value}.{self.key}"
+
+    @property
+    def sort_key(self) -> tuple[int, str]:
+        """Dependency level, then key: the deterministic order of every listing."""
+        return (LEVEL_OF[self.kind], self.key)
+
+
+@dataclass(frozen=True)
+class Unmanaged:
+    """A live object the plan will not touch, and why (no marker, outside the selector...)."""
+
+    kind: Kind
+    key: str
+    reason: str
+
+
+@dataclass
+class Plan:
+    """A whole plan.  ``changes`` holds every declared or owned object, no-ops included.
+
+    ``complete`` is False when some list could not be read completely; such a plan never
+    deletes anything.  ``warnings`` are shown with the plan; ``errors`` make it unappliable.
+    """
+
+    changes: list[Change] = field(default_factory=list)
+    unmanaged: list[Unmanaged] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    complete: bool = True
+    servers: dict[str, str] = field(default_factory=dict)
+
+    def of(self, action: Action) -> list[Change]:
+        """The changes with this action, in order."""
+        return [c for c in self.changes if c.action is action]
+
+    @property
+    def has_changes(self) -> bool:
+        """True when applying the plan would write anything."""
+        return any(c.action is not Action.NOOP for c in self.changes)
+
+    def summary(self) -> dict[str, int]:
+        """Counts per action, plus ``unmanaged``."""
+        counts = {a.value: 0 for a in Action}
+        for change in self.changes:
+            counts[change.action.value] += 1
+        counts["unmanaged"] = len(self.unmanaged)
+        return counts

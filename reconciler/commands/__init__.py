@@ -1,0 +1,7 @@
+"""Sub-commands of ``reconcile``, one module each; ``COMMANDS`` lists them in help order."""
+
+from __future__ import annotations
+
+import click
+
+COMMANDS: list[click.Command] = []

@@ -1,0 +1,114 @@
+"""The resource kinds the tool manages, their order, and the shape the loader hands the engine.
+
+Order matters twice: objects are created and updated top-down (a route's upstream must exist
+before the route) and deleted bottom-up.  Keeping that order in one list, as decK's
+``order.go`` does, lets ``apply`` run level by level without knowing any kind's rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Final
+
+
+class Kind(StrEnum):
+    """A kind of managed object.  The value is used in plan output and plan files."""
+
+    OAUTH2_CLIENT = "oauth2_client"
+    PLUGIN_METADATA = "plugin_metadata"
+    SSL = "ssl"
+    UPSTREAM = "upstream"
+    CONSUMER_GROUP = "consumer_group"
+    PLUGIN_CONFIG = "plugin_config"
+    SERVICE = "service"
+    CONSUMER = "consumer"
+    CREDENTIAL = "credential"
+    ROUTE = "route"
+    GLOBAL_RULE = "global_rule"
+
+
+#: Create/update order, top-down.  Deletes run the reverse.
+LEVELS: Final[tuple[Kind, ...]] = (
+    Kind.OAUTH2_CLIENT,
+    Kind.PLUGIN_METADATA,
+    Kind.SSL,
+    Kind.UPSTREAM,
+    Kind.CONSUMER_GROUP,
+    Kind.PLUGIN_CONFIG,
+    Kind.SERVICE,
+    Kind.CONSUMER,
+    Kind.CREDENTIAL,
+    Kind.ROUTE,
+    Kind.GLOBAL_RULE,
+)
+
+LEVEL_OF: Final[dict[Kind, int]] = {k: i for i, k in enumerate(LEVELS)}
+
+HYDRA_KINDS: Final[frozenset[Kind]] = frozenset({Kind.OAUTH2_CLIENT})
+APISIX_KINDS: Final[frozenset[Kind]] = frozenset(set(Kind) - {Kind.OAUTH2_CLIENT})
+
+#: APISIX admin path segment per kind (credentials live under a consumer).
+APISIX_PATH: Final[dict[Kind, str]] = {
+    Kind.SSL: "ssls",
+    Kind.UPSTREAM: "upstreams",
+    Kind.CONSUMER_GROUP: "consumer_groups",
+    Kind.PLUGIN_CONFIG: "plugin_configs",
+    Kind.SERVICE: "services",
+    Kind.CONSUMER: "consumers",
+    Kind.CREDENTIAL: "credentials",
+    Kind.ROUTE: "routes",
+    Kind.GLOBAL_RULE: "global_rules",
+    Kind.PLUGIN_METADATA: "plugin_metadata",
+}
+
+#: Kinds whose objects carry ``labels`` (and so an ownership marker).
+LABELLED: Final[frozenset[Kind]] = frozenset(
+    {
+        Kind.SSL,
+        Kind.UPSTREAM,
+        Kind.CONSUMER_GROUP,
+        Kind.PLUGIN_CONFIG,
+        Kind.SERVICE,
+        Kind.CONSUMER,
+        Kind.CREDENTIAL,
+        Kind.ROUTE,
+    }
+)
+
+
+@dataclass(frozen=True)
+class DesiredObject:
+    """One object as the desired state wants it, ready to send.
+
+    ``key`` is the object's identity: the id for most APISIX kinds, the username for consumers,
+    ``"<username>/<id>"`` for credentials, the plugin name for plugin_metadata and the
+    ``client_id`` for OAuth2 clients.  ``body`` is the admin-API payload *without* the key field
+    and without any ownership marker; secret values in it are ``reconciler.secrets.Secret``.
+    ``source`` is ``"file:line"`` for messages.
+    """
+
+    kind: Kind
+    key: str
+    body: dict[str, Any]
+    source: str = ""
+
+
+@dataclass
+class ResolvedState:
+    """The desired state after loading, merging, variable and cross-reference resolution.
+
+    ``systems`` names the systems the desired state declares (``"hydra"``, ``"apisix"``): a
+    system not declared is neither read nor touched.  ``managed_credentials`` lists the consumers
+    whose ``credentials`` are declared (and so read, diffed and pruned); the credentials of other
+    consumers are left alone.
+    """
+
+    objects: dict[Kind, dict[str, DesiredObject]] = field(default_factory=dict)
+    systems: frozenset[str] = frozenset()
+    managed_credentials: frozenset[str] = frozenset()
+    hydra_issuer: str | None = None
+
+    def of(self, kind: Kind) -> dict[str, DesiredObject]:
+        """The desired objects of one kind, by key (empty when none are declared)."""
+        return self.objects.get(kind, {})

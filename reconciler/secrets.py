@@ -1,0 +1,93 @@
+"""The one type that holds a secret value, so that no output path can print one by accident.
+
+A ``Secret`` is not a ``str``: f-strings, ``repr``, ``str``, logging and ``json.dumps`` all see
+the mask or fail, and only ``reveal()`` gives the value.  Adapters call ``reveal()`` when they
+put a value on the wire (``wire()``); everything else compares, hashes and displays the
+wrapper.  Equality compares the values, so the planner can tell a changed secret from an
+unchanged one without ever showing either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Final, final
+
+MASK: Final = "(sensitive value)"
+
+
+@final
+class Secret:
+    """A secret string.  Prints as a mask; ``reveal()`` returns the value."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        if isinstance(value, Secret):
+            value = value.reveal()
+        if not isinstance(value, str):
+            raise TypeError("a Secret holds a string")
+        self._value = value
+
+    def reveal(self) -> str:
+        """The plain value.  Call only where the value goes on the wire or into a hash."""
+        return self._value
+
+    def digest(self) -> str:
+        """A stable SHA-256 of the value, for equality checks across processes (never displayed)."""
+        return hashlib.sha256(self._value.encode()).hexdigest()
+
+    def __repr__(self) -> str:
+        return f"Secret({MASK!r})"
+
+    def __str__(self) -> str:
+        return MASK
+
+    def __format__(self, spec: str) -> str:
+        return MASK
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Secret):
+            return self._value == other._value
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        raise TypeError("a Secret cannot be pickled")
+
+
+def wire(value: Any) -> Any:
+    """``value`` with every ``Secret`` inside replaced by its plain value (for request bodies only)."""
+    if isinstance(value, Secret):
+        return value.reveal()
+    if isinstance(value, dict):
+        return {k: wire(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [wire(v) for v in value]
+    return value
+
+
+def mask(value: Any) -> Any:
+    """``value`` with every ``Secret`` replaced by the mask string (for reports and plan files)."""
+    if isinstance(value, Secret):
+        return MASK
+    if isinstance(value, dict):
+        return {k: mask(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask(v) for v in value]
+    return value
+
+
+def contains_secret(value: Any) -> bool:
+    """True when ``value`` holds a ``Secret`` anywhere."""
+    if isinstance(value, Secret):
+        return True
+    if isinstance(value, dict):
+        return any(contains_secret(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(contains_secret(v) for v in value)
+    return False
