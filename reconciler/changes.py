@@ -120,3 +120,41 @@ class Plan:
             counts[change.action.value] += 1
         counts["unmanaged"] = len(self.unmanaged)
         return counts
+
+
+class Outcome(StrEnum):
+    """What happened to one change during apply."""
+
+    APPLIED = "applied"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class ApplyEvent:
+    """Emitted by ``apply`` for every change it finishes (Terraform's hook, decK's EntityAction).
+
+    ``message`` is the server's error text for ``failed`` and the reason for ``skipped``; it never
+    holds a secret value.
+    """
+
+    change: Change
+    outcome: Outcome
+    message: str = ""
+    attempts: int = 1
+
+
+@dataclass
+class ApplyResult:
+    """The end of an apply: every event, in completion order."""
+
+    events: list[ApplyEvent] = field(default_factory=list)
+
+    def by(self, outcome: Outcome) -> list[ApplyEvent]:
+        """The events with this outcome, in plan order."""
+        return sorted((e for e in self.events if e.outcome is outcome), key=lambda e: e.change.sort_key)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed or was skipped."""
+        return all(e.outcome is Outcome.APPLIED for e in self.events)
