@@ -44,7 +44,7 @@ hydra: $(HYDRA_BIN)
 $(HYDRA_BIN): tools/hydra/go.mod tools/hydra/go.sum
 	cd tools/hydra && CGO_ENABLED=1 $(GO) build -tags sqlite,sqlite_omit_load_extension \
 	  -ldflags "-X github.com/ory/hydra/v2/driver/config.Version=v2.3.0" \
-	  -o ../../$(HYDRA_BIN) github.com/ory/hydra/v2
+	  -o $(abspath $(HYDRA_BIN)) github.com/ory/hydra/v2
 	touch $(HYDRA_BIN)
 
 bench: $(STAMP)
