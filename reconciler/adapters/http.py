@@ -1,0 +1,174 @@
+"""The one HTTP seam: client construction, status-to-error mapping, retries and rate limits.
+
+Every adapter sends its requests through ``Transport.request``.  It maps statuses to the error
+tree (kopf's ``check_response``), raises ``from`` the httpx error so that httpx exceptions never
+leak past the adapters, and retries what is safe to retry: connection failures, timeouts, 429
+(honouring ``Retry-After``) and 5xx, with exponential backoff and full jitter.  A caller marks a
+request as not idempotent (``retry=False``) when a blind retry could do harm; the Hydra adapter
+then checks with a GET before trying again.  An optional requests-per-second cap is shared by
+every request of the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from reconciler.errors import (
+    AdminAPIError,
+    Conflict,
+    ConnectError,
+    NotFound,
+    RateLimited,
+    ServerError,
+    Unauthorized,
+)
+from reconciler.secrets import wire
+
+
+def make_client(*, timeout: float, ca_cert: str | None = None, insecure: bool = False,
+                max_connections: int = 32, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    """An ``httpx.AsyncClient`` with keep-alive, TLS verified unless ``insecure``."""
+    verify: ssl.SSLContext | bool = True
+    if insecure:
+        verify = False
+    elif ca_cert:
+        verify = ssl.create_default_context(cafile=ca_cert)
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+    return httpx.AsyncClient(timeout=timeout, verify=verify, limits=limits, transport=transport)
+
+
+@dataclass
+class RetryPolicy:
+    """How many times, and how long to wait.  ``sleep`` is injectable for tests."""
+
+    attempts: int = 5
+    base: float = 0.2
+    cap: float = 5.0
+    sleep: Callable[[float], Any] = asyncio.sleep
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Backoff with full jitter for ``attempt`` (1-based), or the server's hint."""
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), 60.0)
+        return random.uniform(0, min(self.cap, self.base * 2 ** (attempt - 1)))
+
+
+class RateLimiter:
+    """A simple shared pacing gate: at most ``rps`` request starts per second."""
+
+    def __init__(self, rps: float | None) -> None:
+        self.interval = 1.0 / rps if rps else 0.0
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        """Wait for this request's slot."""
+        if not self.interval:
+            return
+        async with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self.interval
+        if start > now:
+            await asyncio.sleep(start - now)
+
+
+def error_message(response: httpx.Response) -> str:
+    """The server's own words from an error body (``error_msg``, ``message``, Hydra's pair)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip()[:500] or response.reason_phrase
+    if isinstance(body, dict):
+        if "error_msg" in body:
+            return str(body["error_msg"])
+        if "error" in body:
+            desc = body.get("error_description") or ""
+            return f"{body['error']}: {desc}" if desc else str(body["error"])
+        if "message" in body:
+            return str(body["message"])
+    return json.dumps(body)[:500]
+
+
+def check_response(response: httpx.Response) -> httpx.Response:
+    """Raise the matching ``AdminAPIError`` for an error status; return the response otherwise."""
+    status = response.status_code
+    if status < 400:
+        return response
+    kw: dict[str, Any] = {"status": status, "method": response.request.method, "url": str(response.request.url.path)}
+    message = error_message(response)
+    if status in (401, 403):
+        raise Unauthorized(message, **kw)
+    if status == 404:
+        raise NotFound(message, **kw)
+    if status == 409:
+        raise Conflict(message, **kw)
+    if status == 429:
+        raise RateLimited(message, retry_after=_retry_after(response), **kw)
+    if status >= 500:
+        raise ServerError(message, **kw)
+    raise AdminAPIError(message, **kw)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class Transport:
+    """Sends requests for one admin API: base URL, fixed headers, retries and the rate cap."""
+
+    def __init__(self, client: httpx.AsyncClient, base_url: str, *, headers: dict[str, str] | None = None,
+                 retry: RetryPolicy | None = None, limiter: RateLimiter | None = None) -> None:
+        self.client = client
+        self.base_url = base_url.rstrip("/")
+        self.headers = headers or {}
+        self.retry = retry or RetryPolicy()
+        self.limiter = limiter or RateLimiter(None)
+        self.requests = 0
+        self.retries = 0
+
+    async def request(self, method: str, path: str, *, body: Any = None, params: dict[str, Any] | None = None,
+                      retry: bool = True, retry_if: Callable[[AdminAPIError], bool] | None = None) -> httpx.Response:
+        """Send one request; retry transient failures when ``retry``; raise ``AdminAPIError``."""
+        url = path if path.startswith("http") else self.base_url + path
+        content = json.dumps(wire(body), separators=(",", ":")).encode() if body is not None else None
+        headers = dict(self.headers)
+        if content is not None:
+            headers["Content-Type"] = "application/json"
+        attempt = 0
+        while True:
+            attempt += 1
+            await self.limiter.wait()
+            self.requests += 1
+            try:
+                try:
+                    response = await self.client.request(method, url, content=content, params=params,
+                                                         headers=headers)
+                except httpx.TimeoutException as exc:
+                    raise ConnectError(f"timed out ({type(exc).__name__})", method=method, url=path) from exc
+                except httpx.TransportError as exc:
+                    raise ConnectError(f"connection failed ({type(exc).__name__})", method=method,
+                                       url=path) from exc
+                return check_response(response)
+            except AdminAPIError as exc:
+                transient = isinstance(exc, ConnectError | RateLimited | ServerError)
+                if retry_if is not None and retry_if(exc):
+                    transient = True
+                if not (retry and transient) or attempt >= self.retry.attempts:
+                    raise
+                self.retries += 1
+                hint = exc.retry_after if isinstance(exc, RateLimited) else None
+                await self.retry.sleep(self.retry.delay(attempt, hint))

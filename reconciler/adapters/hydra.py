@@ -1,0 +1,174 @@
+"""The Ory Hydra admin API for OAuth2 clients (v2.x at ``/admin/clients``, v1.10 at ``/clients``).
+
+Reading follows Hydra's paging exactly as the spec (§5) warns: follow ``Link: rel="next"`` but
+stop on a short or empty page, because with zero clients, or with filters, ``next`` never ends.
+A list is complete only when the number read matches ``X-Total-Count``.  Writes use POST to
+create and PUT to replace, never PATCH: v1.10's PATCH corrupts the secret.  A POST is not
+retried blindly: after an ambiguous failure a GET decides whether it already happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import quote, urljoin
+
+from reconciler.adapters.http import Transport
+from reconciler.errors import AdminAPIError, Conflict, ConnectError, NotFound, RateLimited, ServerError
+from reconciler.kinds import Kind
+from reconciler.live import ListResult, LiveObject, ServerInfo
+
+PAGE_SIZE_V2 = 1000
+PAGE_SIZE_V1 = 500
+MAX_PAGES = 100_000
+
+
+def next_link(header: str | None) -> str | None:
+    """The URL of ``rel="next"`` in a ``Link`` header, or None."""
+    if not header:
+        return None
+    for part in header.split(","):
+        url, _, params = part.partition(";")
+        if 'rel="next"' in params.replace(" ", ""):
+            return url.strip().strip("<>")
+    return None
+
+
+class HydraAdapter:
+    """Lists, reads and writes OAuth2 clients on one Hydra admin endpoint."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.t = transport
+        self.info: ServerInfo | None = None
+        self.prefix = "/admin/clients"
+
+    @property
+    def v1(self) -> bool:
+        """True when the server is Hydra 1.x."""
+        return self.prefix == "/clients"
+
+    async def detect(self) -> ServerInfo:
+        """Read ``/version``; fall back to probing the two client paths."""
+        version = ""
+        try:
+            response = await self.t.request("GET", "/version")
+            version = str(response.json().get("version", ""))
+        except (AdminAPIError, ValueError, AttributeError):
+            version = ""
+        if version:
+            info = ServerInfo("hydra", version.lstrip("v"))
+            self.prefix = "/clients" if not info.at_least(2) else "/admin/clients"
+        else:
+            try:
+                await self.t.request("GET", "/admin/clients", params={"page_size": 1})
+                info = ServerInfo("hydra", "2", "detected by probing /admin/clients")
+            except NotFound:
+                await self.t.request("GET", "/clients", params={"limit": 1})
+                info = ServerInfo("hydra", "1", "detected by probing /clients")
+                self.prefix = "/clients"
+        self.info = info
+        return info
+
+    def _path(self, key: str) -> str:
+        return f"{self.prefix}/{quote(key, safe='')}"
+
+    async def list(self, kind: Kind, scope: frozenset[str] | None = None) -> ListResult:
+        """Every client, page by page."""
+        if self.info is None:
+            await self.detect()
+        result = ListResult()
+        total: int | None = None
+        if self.v1:
+            offset = 0
+            for _ in range(MAX_PAGES):
+                response = await self.t.request("GET", self.prefix,
+                                                params={"limit": PAGE_SIZE_V1, "offset": offset})
+                total = _total(response.headers.get("x-total-count"))
+                page = response.json() or []
+                _add(result, page)
+                if len(page) < PAGE_SIZE_V1:
+                    break
+                offset += PAGE_SIZE_V1
+        else:
+            url: str | None = f"{self.prefix}?page_size={PAGE_SIZE_V2}"
+            for _ in range(MAX_PAGES):
+                assert url is not None
+                response = await self.t.request("GET", url)
+                total = _total(response.headers.get("x-total-count"))
+                page = response.json() or []
+                _add(result, page)
+                link = next_link(response.headers.get("link"))
+                if len(page) < PAGE_SIZE_V2 or link is None:
+                    break
+                url = urljoin(self.t.base_url + "/", link.lstrip("/"))
+        if total is not None and len(result.objects) != total:
+            result.complete = False
+            result.problem = f"read {len(result.objects)} OAuth2 clients but the server counts {total}"
+        return result
+
+    async def get(self, kind: Kind, key: str) -> LiveObject | None:
+        """One client, or None (v1 answers 401 for an unknown id)."""
+        try:
+            response = await self.t.request("GET", self._path(key))
+        except NotFound:
+            return None
+        except AdminAPIError as exc:
+            if self.v1 and exc.status == 401:
+                return None
+            raise
+        body = response.json()
+        return LiveObject(kind, key, body, str(body.get("updated_at", "")))
+
+    async def create(self, kind: Kind, key: str, body: dict[str, Any]) -> None:
+        """POST the client.  After an ambiguous failure, a GET decides before any retry."""
+        payload = {"client_id": key, **body}
+        attempts = self.t.retry.attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                await self.t.request("POST", self.prefix, body=payload, retry=False)
+                return
+            except RateLimited as exc:
+                if attempt == attempts:
+                    raise
+                await self.t.retry.sleep(self.t.retry.delay(attempt, exc.retry_after))
+            except Conflict:
+                if attempt > 1:
+                    return  # an earlier attempt landed after all
+                raise
+            except (ConnectError, ServerError):
+                if attempt == attempts:
+                    raise
+                await self.t.retry.sleep(self.t.retry.delay(attempt))
+                if await self.get(kind, key) is not None:
+                    # The POST landed before the connection broke.  Its secret is the one we sent,
+                    # but re-PUT to be certain the stored object is exactly the desired one.
+                    await self.update(kind, key, body)
+                    return
+
+    async def update(self, kind: Kind, key: str, body: dict[str, Any]) -> None:
+        """PUT the whole client (never PATCH)."""
+        await self.t.request("PUT", self._path(key), body={"client_id": key, **body})
+
+    async def delete(self, kind: Kind, key: str) -> None:
+        """DELETE the client; one that is already gone counts as deleted."""
+        try:
+            await self.t.request("DELETE", self._path(key))
+        except NotFound:
+            return
+
+    async def close(self) -> None:
+        """Nothing to release beyond the shared client."""
+        await asyncio.sleep(0)
+
+
+def _add(result: ListResult, page: list[dict[str, Any]]) -> None:
+    for item in page:
+        key = str(item.get("client_id", ""))
+        result.objects[key] = LiveObject(Kind.OAUTH2_CLIENT, key, item, str(item.get("updated_at", "")))
+
+
+def _total(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
