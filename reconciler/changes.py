@@ -99,6 +99,8 @@ class Plan:
 
     changes: list[Change] = field(default_factory=list)
     unmanaged: list[Unmanaged] = field(default_factory=list)
+    #: Owned live objects that are no longer declared (deleted only with ``--prune``).
+    orphaned: list[Unmanaged] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     complete: bool = True
