@@ -117,3 +117,22 @@ def real_hydra(hydra_binary: Path) -> Iterator[RealHydra]:
     """A fresh real Hydra v2.3.0 (memory DSN) on free loopback ports: ``admin_url``, ``public_url``."""
     with RealHydra(hydra_binary) as hydra:
         yield hydra
+
+
+_TALLY = pytest.StashKey[dict[str, list[str]]]()
+
+
+@pytest.fixture(scope="session")
+def differential_tally(request: pytest.FixtureRequest) -> dict[str, list[str]]:
+    """Names of differential cases that matched or differed; summarised at the end of the run."""
+    return request.config.stash.setdefault(_TALLY, {"matched": [], "different": []})
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """One line with the differential count, when differential cases ran."""
+    tally = config.stash.get(_TALLY, None)
+    if tally and (tally["matched"] or tally["different"]):
+        total = len(tally["matched"]) + len(tally["different"])
+        terminalreporter.write_line(
+            f"hydra differential: {len(tally['matched'])} of {total} cases matched real Hydra, "
+            f"{len(tally['different'])} different: {', '.join(tally['different']) or '-'}")

@@ -5,3 +5,7 @@ from __future__ import annotations
 import click
 
 COMMANDS: list[click.Command] = []
+
+from reconciler.commands.sandbox import sandbox  # noqa: E402
+
+COMMANDS.append(sandbox)
