@@ -36,8 +36,7 @@ def change_document(change: Change) -> dict[str, Any]:
 
 def unmanaged_document(item: Unmanaged) -> dict[str, Any]:
     """One unmanaged object: address, kind, key and why it is left alone."""
-    return {"address": f"{item.kind.value}.{item.key}", "kind": item.kind.value, "key": item.key,
-            "reason": item.reason}
+    return {"address": f"{item.kind.value}.{item.key}", "kind": item.kind.value, "key": item.key, "reason": item.reason}
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:

@@ -120,10 +120,7 @@ def render_plan_text(plan: Plan, *, color: bool = False) -> str:
 def apply_summary_line(result: ApplyResult) -> str:
     """``Apply complete: 3 applied, 1 failed, 2 skipped.``"""
     n = {o: len(result.by(o)) for o in Outcome}
-    return (
-        f"Apply complete: {n[Outcome.APPLIED]} applied, {n[Outcome.FAILED]} failed, "
-        f"{n[Outcome.SKIPPED]} skipped."
-    )
+    return f"Apply complete: {n[Outcome.APPLIED]} applied, {n[Outcome.FAILED]} failed, {n[Outcome.SKIPPED]} skipped."
 
 
 def event_line(event: ApplyEvent, painter: Painter | None = None, *, with_outcome: bool = True) -> str:

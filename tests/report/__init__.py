@@ -1,0 +1,1 @@
+"""Tests of the plan and apply-result renderers (``reconciler.report``)."""

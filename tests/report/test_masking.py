@@ -1,0 +1,93 @@
+"""No rendering may ever show a secret value: every format, every place a value can hide."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from reconciler.changes import Action, ApplyEvent, ApplyResult, Change, FieldChange, FieldOp, Outcome, Plan
+from reconciler.kinds import Kind
+from reconciler.report import ApplyPrinter, render_apply_result, render_plan
+from reconciler.secrets import MASK
+
+from .cases import APPLY_CASES, CANARY, PLAN_CASES, apply_result_from_dict, plan_from_dict, secret
+
+FORMATS = ("text", "json", "markdown")
+
+
+def _nested_plan() -> Plan:
+    """Secrets in every corner: nested lists, tuples, sets, dicts in lists, diff old/new, no-ops."""
+    deep = {
+        "plugins": {
+            "openid-connect": {
+                "client_secret": secret("oidc"),
+                "session": {"secret": secret("session")},
+                "keys": [secret("k1"), [secret("k2"), {"inner": secret("k3")}]],
+                "tuple": (secret("t1"),),
+                "set": {secret("s1")},
+            }
+        },
+        "consumers": [{"name": "a", "password": secret("pw")}],
+    }
+    return Plan(
+        changes=[
+            Change(Kind.ROUTE, "a", Action.CREATE, None, deep),
+            Change(Kind.ROUTE, "b", Action.DELETE, deep, None),
+            Change(Kind.ROUTE, "c", Action.NOOP, deep, deep),
+            Change(
+                Kind.ROUTE,
+                "d",
+                Action.UPDATE,
+                deep,
+                deep,
+                diff=(
+                    FieldChange(FieldOp.CHANGE, "plugins.openid-connect", deep["plugins"], {"x": [secret("n")]}),
+                    FieldChange(FieldOp.ADD, "keys[2]", None, [[secret("list-in-list")]]),
+                    FieldChange(FieldOp.REMOVE, "old", secret("removed"), None),
+                    FieldChange(FieldOp.CHANGE, "bare", secret("b1"), secret("b2")),
+                    FieldChange(FieldOp.CHANGE, "half", "plain", secret("b3")),
+                ),
+                reason="secret rotated",
+            ),
+        ]
+    )
+
+
+@pytest.mark.parametrize("color", [False, True])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_nested_secrets_never_shown(fmt: str, color: bool) -> None:
+    out = render_plan(_nested_plan(), fmt, color=color)  # type: ignore[arg-type]
+    assert CANARY not in out
+    assert MASK in out
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("case", list(PLAN_CASES))
+def test_cases_never_show_secrets(case: str, fmt: str) -> None:
+    assert CANARY not in render_plan(plan_from_dict(PLAN_CASES[case]), fmt)  # type: ignore[arg-type]
+
+
+def test_the_canary_is_really_in_the_data() -> None:
+    """Guards the tests above: a plan that printed raw values would show the canary."""
+    change = _nested_plan().changes[0]
+    assert change.after is not None
+    assert CANARY in change.after["consumers"][0]["password"].reveal()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("case", list(APPLY_CASES))
+def test_apply_results_never_show_secrets(case: str, fmt: str) -> None:
+    assert CANARY not in render_apply_result(apply_result_from_dict(APPLY_CASES[case]), fmt)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_apply_printer_never_shows_secrets(fmt: str) -> None:
+    stream = io.StringIO()
+    printer = ApplyPrinter(stream, fmt, total=50, tty=True)  # type: ignore[arg-type]
+    events = [ApplyEvent(c, Outcome.FAILED, "boom") for c in _nested_plan().changes]
+    for event in events:
+        printer(event)
+    printer.close()
+    assert CANARY not in stream.getvalue()
+    assert CANARY not in render_apply_result(ApplyResult(events), fmt)  # type: ignore[arg-type]
