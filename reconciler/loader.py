@@ -1,0 +1,170 @@
+"""Load a desired state: YAML files -> validated, merged, resolved ``ResolvedState``.
+
+The entry point of the pipeline.  It reads every ``*.yaml``/``*.yml`` file under a path, turns
+each into data with positions (``reconciler.yamlfile``), substitutes ``${...}`` references,
+validates each file against ``DesiredStateFile`` and maps every pydantic error back to a line
+and column, then hands the valid files to ``reconciler.resolve``.  It collects *every* problem
+before raising, so one run of ``reconcile validate`` shows them all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from reconciler.errors import DesiredStateError, Problem
+from reconciler.kinds import ResolvedState
+from reconciler.models.desired import DesiredStateFile
+from reconciler.resolve import resolve, sort_problems
+from reconciler.secrets import wire
+from reconciler.variables import Variables
+from reconciler.yamlfile import ParsedFile, compose, dotted, find_node, parse_file, position, to_data
+
+__all__ = ["load_state", "read_var_files", "yaml_files"]
+
+_TYPE_MESSAGES = {
+    "model_type": "must be a mapping",
+    "dict_type": "must be a mapping",
+    "list_type": "must be a list",
+    "string_type": "must be a string",
+    "int_type": "must be an integer",
+    "bool_type": "must be true or false",
+    "float_type": "must be a number",
+}
+
+
+def yaml_files(path: Path) -> list[Path]:
+    """``path`` itself, or every ``*.yaml``/``*.yml`` under it (recursively, sorted)."""
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    return [path]
+
+
+def read_var_files(var_files: Sequence[Path]) -> tuple[dict[str, Any], list[Problem]]:
+    """Merged ``--var-file`` mappings (later files win) and the problems found in them."""
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for path in var_files:
+        display = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(display, 0, 0, "", f"cannot read var file: {exc}"))
+            continue
+        root, loader, found = compose(text, display)
+        problems += found
+        if root is None:
+            continue
+        data, found = to_data(root, display, None, loader)
+        problems += found
+        if not isinstance(data, dict):
+            line, column = position(root)
+            problems.append(Problem(display, line, column, "", "a var file must be a mapping of name: value"))
+        elif not found:
+            values.update(data)
+    return values, problems
+
+
+def _allowed(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+    """Field names (aliases) of the model reached by ``loc``, for 'unknown field' hints."""
+    current: Any = model
+    for segment in loc:
+        if isinstance(segment, int):
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields:
+            return []
+        found = next((f for n, f in fields.items() if (f.alias or n) == segment), None)
+        if found is None:
+            return []
+        current = _model_in(found.annotation)
+    fields = getattr(current, "model_fields", None) or {}
+    return sorted(f.alias or n for n, f in fields.items())
+
+
+def _model_in(annotation: Any) -> Any:
+    """The BaseModel inside ``X | None``, ``list[X]`` or ``Annotated[X, ...]``, if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        model = _model_in(arg)
+        if model is not None:
+            return model
+    origin = getattr(annotation, "__origin__", None)
+    return _model_in(origin) if origin is not None and origin is not annotation else None
+
+
+def _problems_of(error: ValidationError, parsed: ParsedFile) -> list[Problem]:
+    assert parsed.root is not None
+    problems = []
+    for err in error.errors(include_url=False, include_input=False):
+        loc, kind = err["loc"], err["type"]
+        node, parent, followed = find_node(parsed.root, loc)
+        path: list[str | int] = list(followed)
+        message = err["msg"].removeprefix("Value error, ")
+        if kind == "missing":
+            path.append(loc[-1])
+            message = "required field is missing"
+        elif kind == "extra_forbidden":
+            for key, _ in getattr(parent, "value", []):
+                if getattr(key, "value", None) == loc[-1]:
+                    node = key
+            allowed = _allowed(DesiredStateFile, loc[:-1])
+            message = "unknown field" + (f" (allowed: {', '.join(allowed)})" if allowed else "")
+        elif kind in _TYPE_MESSAGES:
+            message = _TYPE_MESSAGES[kind]
+        line, column = position(node)
+        problems.append(Problem(parsed.display, line, column, dotted(path), message))
+    return problems
+
+
+def check_file(parsed: ParsedFile) -> list[Problem]:
+    """Validate one parsed file against ``DesiredStateFile``; problems located in the file."""
+    if parsed.root is None or parsed.data is None:
+        return []
+    if not isinstance(parsed.data, dict):
+        line, column = position(parsed.root)
+        found = type(parsed.data).__name__.replace("str", "a string").replace("list", "a list")
+        message = f"a desired-state file must be a mapping with 'hydra:' and/or 'apisix:' (found {found})"
+        return [Problem(parsed.display, line, column, "", message)]
+    try:
+        DesiredStateFile.model_validate(wire(parsed.data))
+    except ValidationError as exc:
+        return _problems_of(exc, parsed)
+    return []
+
+
+def load_files(
+    path: Path, *, var_files: Sequence[Path] = (), env: Mapping[str, str] | None = None
+) -> tuple[list[ParsedFile], list[Problem]]:
+    """Parse and validate every file; the parsed files and every problem found (not yet resolved)."""
+    values, problems = read_var_files(var_files)
+    files = yaml_files(path)
+    if not path.exists():
+        return [], [Problem(str(path), 0, 0, "", "no such file or directory")]
+    base = Variables(os.environ if env is None else env, values, path)
+    parsed_files = []
+    for file in files:
+        parsed = parse_file(file, str(file), base.for_dir(file.parent))
+        spots = {(p.line, p.column) for p in parsed.problems}
+        problems += parsed.problems
+        problems += [p for p in check_file(parsed) if (p.line, p.column) not in spots]
+        parsed_files.append(parsed)
+    return parsed_files, problems
+
+
+def load_state(
+    path: Path, *, var_files: Sequence[Path] = (), env: Mapping[str, str] | None = None
+) -> ResolvedState:
+    """The resolved desired state under ``path``; ``DesiredStateError`` lists every problem.
+
+    ``env`` defaults to ``os.environ``; ``var_files`` supply ``${var:name}`` (later files win).
+    """
+    parsed_files, problems = load_files(Path(path), var_files=var_files, env=env)
+    if problems:
+        raise DesiredStateError(sort_problems(problems))
+    return resolve(parsed_files)

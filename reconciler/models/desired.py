@@ -1,0 +1,74 @@
+"""The root of one desired-state file: ``hydra:`` and/or ``apisix:`` sections.
+
+The loader validates each file against ``DesiredStateFile`` (so pydantic's error locations
+are paths in that file), and ``reconciler.schema_gen`` publishes its JSON Schema for editors.
+``SECTIONS`` ties each list to its kind and key field; the loader and the resolver read it
+instead of repeating the names.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from pydantic import ConfigDict, Field
+
+from reconciler.kinds import Kind
+from reconciler.models.apisix import (
+    SSL,
+    Consumer,
+    ConsumerGroup,
+    GlobalRule,
+    PluginConfig,
+    PluginMetadata,
+    Route,
+    Service,
+    Upstream,
+)
+from reconciler.models.common import Strict
+from reconciler.models.hydra import OAuth2Client
+
+
+class HydraSection(Strict):
+    """``hydra:``: the issuer (to derive discovery URLs) and the OAuth2 clients."""
+
+    issuer: str | None = Field(
+        None, pattern=r"^https?://", description="Public issuer URL of Hydra, e.g. http://127.0.0.1:4444/."
+    )
+    clients: list[OAuth2Client] = Field(default_factory=list, description="OAuth2 clients, keyed by client_id.")
+
+
+class ApisixSection(Strict):
+    """``apisix:``: Admin API resources, each a list keyed by ``id`` (consumers: ``username``)."""
+
+    upstreams: list[Upstream] = Field(default_factory=list)
+    services: list[Service] = Field(default_factory=list)
+    routes: list[Route] = Field(default_factory=list)
+    consumers: list[Consumer] = Field(default_factory=list, description="Consumers, keyed by username.")
+    consumer_groups: list[ConsumerGroup] = Field(default_factory=list)
+    plugin_configs: list[PluginConfig] = Field(default_factory=list)
+    global_rules: list[GlobalRule] = Field(default_factory=list)
+    ssls: list[SSL] = Field(default_factory=list)
+    plugin_metadata: list[PluginMetadata] = Field(default_factory=list, description="Keyed by plugin name.")
+
+
+class DesiredStateFile(Strict):
+    """One YAML file of the desired state.  Files of a directory are merged."""
+
+    model_config = ConfigDict(title="reconcile desired state")
+    hydra: HydraSection | None = Field(None, description="Ory Hydra: OAuth2 clients.")
+    apisix: ApisixSection | None = Field(None, description="Apache APISIX Admin API resources.")
+
+
+#: (system, section, kind, key field) for every list of objects.
+SECTIONS: Final[tuple[tuple[str, str, Kind, str], ...]] = (
+    ("hydra", "clients", Kind.OAUTH2_CLIENT, "client_id"),
+    ("apisix", "plugin_metadata", Kind.PLUGIN_METADATA, "plugin"),
+    ("apisix", "ssls", Kind.SSL, "id"),
+    ("apisix", "upstreams", Kind.UPSTREAM, "id"),
+    ("apisix", "consumer_groups", Kind.CONSUMER_GROUP, "id"),
+    ("apisix", "plugin_configs", Kind.PLUGIN_CONFIG, "id"),
+    ("apisix", "services", Kind.SERVICE, "id"),
+    ("apisix", "consumers", Kind.CONSUMER, "username"),
+    ("apisix", "routes", Kind.ROUTE, "id"),
+    ("apisix", "global_rules", Kind.GLOBAL_RULE, "id"),
+)

@@ -1,0 +1,270 @@
+"""Validated files -> ``ResolvedState``: merging, duplicate ids, references and Hydra clients.
+
+This is where the desired state is checked as a whole: ids declared twice (across files too),
+references to objects that are not declared, and the cross-system link that makes this tool
+worth having: an openid-connect plugin naming a Hydra client (``client: <client_id>``) is
+checked against that client (redirect URI, scopes, grant types, auth method, discovery) and
+then filled with its id, secret and discovery URL, so the two systems cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.errors import DesiredStateError, Problem
+from reconciler.kinds import DesiredObject, Kind, ResolvedState
+from reconciler.models.desired import SECTIONS
+from reconciler.models.durations import normalize_duration
+from reconciler.models.hydra import LIFESPANS
+from reconciler.models.sensitive import mark_secrets
+from reconciler.secrets import Secret
+from reconciler.yamlfile import ParsedFile, dotted, find_node, position
+
+#: Kinds whose ``plugins`` may hold an openid-connect plugin naming a Hydra client.
+OIDC_KINDS = (Kind.ROUTE, Kind.SERVICE, Kind.PLUGIN_CONFIG, Kind.CONSUMER_GROUP, Kind.GLOBAL_RULE)
+#: (referencing kind, field, referenced kind)
+REFERENCES = (
+    (Kind.ROUTE, "upstream_id", Kind.UPSTREAM),
+    (Kind.ROUTE, "service_id", Kind.SERVICE),
+    (Kind.ROUTE, "plugin_config_id", Kind.PLUGIN_CONFIG),
+    (Kind.SERVICE, "upstream_id", Kind.UPSTREAM),
+    (Kind.CONSUMER, "group_id", Kind.CONSUMER_GROUP),
+)
+
+
+@dataclass
+class Entry:
+    """One declared object: where it is and what the user wrote (secrets already wrapped)."""
+
+    kind: Kind
+    key: str
+    raw: dict[str, Any]
+    file: ParsedFile
+    loc: tuple[str | int, ...]
+
+    def problem(self, sub: Sequence[str | int], message: str) -> Problem:
+        """A problem at ``sub`` inside this object (at the deepest part of it that exists)."""
+        assert self.file.root is not None
+        node, _, followed = find_node(self.file.root, (*self.loc, *sub))
+        line, column = position(node)
+        path = [*followed, *list(sub)[len(followed) - len(self.loc) :]]
+        return Problem(self.file.display, line, column, dotted(path), message)
+
+    @property
+    def source(self) -> str:
+        """``file:line`` of the object."""
+        assert self.file.root is not None
+        node, _, _ = find_node(self.file.root, self.loc)
+        return f"{self.file.display}:{position(node)[0]}"
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of plain data (``Secret`` values are immutable and shared)."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _plain(value: Any) -> Any:
+    return value.reveal() if isinstance(value, Secret) else value
+
+
+def collect(files: Iterable[ParsedFile]) -> tuple[dict[Kind, dict[str, Entry]], list[Problem]]:
+    """Every declared object by kind and key; a key declared twice is a problem naming both places."""
+    entries: dict[Kind, dict[str, Entry]] = {}
+    problems: list[Problem] = []
+
+    def add(entry: Entry, key_field: str) -> None:
+        seen = entries.setdefault(entry.kind, {})
+        if entry.key in seen:
+            first = seen[entry.key]
+            message = f"duplicate {entry.kind.value} {entry.key!r} (first declared at {first.source})"
+            problems.append(entry.problem([key_field], message))
+        else:
+            seen[entry.key] = entry
+
+    for parsed in files:
+        if not isinstance(parsed.data, dict):
+            continue
+        for system, section, kind, key_field in SECTIONS:
+            for i, raw in enumerate((parsed.data.get(system) or {}).get(section) or []):
+                entry = Entry(kind, str(_plain(raw[key_field])), raw, parsed, (system, section, i))
+                add(entry, key_field)
+                if kind is Kind.CONSUMER:
+                    for j, cred in enumerate(raw.get("credentials") or []):
+                        key = f"{entry.key}/{_plain(cred['id'])}"
+                        add(Entry(Kind.CREDENTIAL, key, cred, parsed, (*entry.loc, "credentials", j)), "id")
+    return entries, problems
+
+
+def check_references(entries: dict[Kind, dict[str, Entry]]) -> list[Problem]:
+    """Ids that point at objects not declared in the desired state."""
+    problems = []
+    for kind, field, target in REFERENCES:
+        declared = entries.get(target, {})
+        for entry in entries.get(kind, {}).values():
+            if field in entry.raw and str(_plain(entry.raw[field])) not in declared:
+                known = ", ".join(sorted(declared)) or "none declared"
+                ref = _plain(entry.raw[field])
+                problems.append(entry.problem([field], f"unknown {target.value} {ref!r} (known: {known})"))
+    rules: dict[str, Entry] = {}
+    for entry in entries.get(Kind.GLOBAL_RULE, {}).values():
+        for name in entry.raw.get("plugins") or {}:
+            if name in rules:
+                first = rules[name]
+                message = f"plugin {name!r} is already in global rule {first.key!r} (APISIX 3.15+ allows one)"
+                problems.append(entry.problem(["plugins", name], message))
+            else:
+                rules[name] = entry
+    return problems
+
+
+def issuer_of(files: Iterable[ParsedFile]) -> tuple[str | None, list[Problem]]:
+    """The declared ``hydra.issuer`` (files must agree)."""
+    found: tuple[str, ParsedFile] | None = None
+    problems = []
+    for parsed in files:
+        hydra = parsed.data.get("hydra") if isinstance(parsed.data, dict) else None
+        if not isinstance(hydra, dict) or "issuer" not in hydra:
+            continue
+        issuer = str(_plain(hydra["issuer"]))
+        if found is None:
+            found = (issuer, parsed)
+        elif found[0] != issuer:
+            assert parsed.root is not None
+            node, _, _ = find_node(parsed.root, ("hydra", "issuer"))
+            line, column = position(node)
+            message = f"hydra.issuer {issuer!r} differs from {found[0]!r} declared in {found[1].display}"
+            problems.append(Problem(parsed.display, line, column, "hydra.issuer", message))
+    return (found[0] if found else None), problems
+
+
+def _words(value: Any) -> list[str]:
+    value = _plain(value)
+    return value.split() if isinstance(value, str) else [str(_plain(v)) for v in value]
+
+
+def link_client(
+    entry: Entry, plugin_path: list[str | int], conf: dict[str, Any], clients: dict[str, Entry], issuer: str | None
+) -> list[Problem]:
+    """Check an openid-connect ``client:`` reference and fill ``conf`` from the Hydra client."""
+    name = str(_plain(conf["client"]))
+    target = clients.get(name)
+    if target is None:
+        known = ", ".join(sorted(clients)) or "none declared"
+        return [entry.problem([*plugin_path, "client"], f"unknown Hydra client {name!r} (known: {known})")]
+    client = target.raw
+    problems = []
+    bearer_only = bool(conf.get("bearer_only", False))
+    redirect = conf.get("redirect_uri")
+    redirects = [_plain(u) for u in client.get("redirect_uris") or []]
+    if redirect is not None and _plain(redirect) not in redirects:
+        listed = ", ".join(redirects) or "none"
+        message = f"redirect_uri {_plain(redirect)!r} is not among Hydra client {name!r} redirect_uris ({listed})"
+        problems.append(entry.problem([*plugin_path, "redirect_uri"], message))
+    elif redirect is None and not bearer_only:
+        message = (
+            f"redirect_uri is required for browser login: Hydra client {name!r} only redirects to its redirect_uris"
+        )
+        problems.append(entry.problem(plugin_path, message))
+    client_scope = set(_words(client["scope"]))
+    missing = [w for w in _words(conf.get("scope", "openid")) if w not in client_scope]
+    if missing:
+        at = [*plugin_path, "scope"] if "scope" in conf else plugin_path
+        allowed = " ".join(sorted(client_scope))
+        message = f"scope {' '.join(missing)!r} not allowed by Hydra client {name!r} (scope {allowed!r})"
+        problems.append(entry.problem(at, message))
+    grants = [_plain(g) for g in client.get("grant_types") or []]
+    if not bearer_only and grants and "authorization_code" not in grants:
+        message = f"Hydra client {name!r} does not allow grant type authorization_code, needed for browser login"
+        problems.append(entry.problem([*plugin_path, "client"], message))
+    responses = [_plain(r) for r in client.get("response_types") or []]
+    if not bearer_only and responses and not any("code" in r.split() for r in responses):
+        message = f"Hydra client {name!r} does not allow response type 'code', needed for browser login"
+        problems.append(entry.problem([*plugin_path, "client"], message))
+    ours = _plain(conf.get("token_endpoint_auth_method", "client_secret_basic"))
+    theirs = _plain(client.get("token_endpoint_auth_method", "client_secret_basic"))
+    if ours != theirs:
+        at = [*plugin_path, "token_endpoint_auth_method"] if "token_endpoint_auth_method" in conf else plugin_path
+        message = f"token_endpoint_auth_method {ours!r} differs from Hydra client {name!r} ({theirs!r})"
+        problems.append(entry.problem(at, message))
+    secret = client.get("client_secret")
+    if secret is None and ours in ("client_secret_basic", "client_secret_post"):
+        message = f"Hydra client {name!r} declares no client_secret to give the plugin"
+        problems.append(entry.problem([*plugin_path, "client"], message))
+    discovery = conf.get("discovery")
+    if discovery is None and issuer is None:
+        message = "discovery is not given and no hydra.issuer is declared to derive it from"
+        problems.append(entry.problem([*plugin_path, "client"], message))
+    if problems:
+        return problems
+    del conf["client"]
+    conf["client_id"] = target.key
+    if secret is not None:
+        conf["client_secret"] = Secret(secret)
+    if discovery is None:
+        assert issuer is not None
+        conf["discovery"] = issuer.rstrip("/") + "/.well-known/openid-configuration"
+    return []
+
+
+def client_body(raw: dict[str, Any]) -> dict[str, Any]:
+    """Hydra JSON of a client as written: no client_id, scope joined, lifespans normalised."""
+    body = {k: _copy(v) for k, v in raw.items() if k != "client_id"}
+    if isinstance(body["scope"], list):
+        body["scope"] = " ".join(_plain(w) for w in body["scope"])
+    for name in LIFESPANS:
+        value = body.get(name)
+        if isinstance(value, Secret):
+            body[name] = Secret(normalize_duration(value.reveal()))
+        elif isinstance(value, str):
+            body[name] = normalize_duration(value)
+    return mark_secrets(Kind.OAUTH2_CLIENT, body)
+
+
+def apisix_body(entry: Entry) -> dict[str, Any]:
+    """The Admin API object: the user's data minus the key field (and a consumer's credentials)."""
+    drop = {"id"} if entry.kind is not Kind.CONSUMER else {"username", "credentials"}
+    if entry.kind is Kind.PLUGIN_METADATA:
+        drop = {"plugin"}
+    body = {k: _copy(v) for k, v in entry.raw.items() if k not in drop}
+    return mark_secrets(entry.kind, body)
+
+
+def resolve(files: Sequence[ParsedFile]) -> ResolvedState:
+    """Merge validated files into a ``ResolvedState``; raise ``DesiredStateError`` with every problem."""
+    entries, problems = collect(files)
+    issuer, issuer_problems = issuer_of(files)
+    problems += issuer_problems + check_references(entries)
+    clients = entries.get(Kind.OAUTH2_CLIENT, {})
+    objects: dict[Kind, dict[str, Any]] = {}
+    for kind, by_key in entries.items():
+        out = objects.setdefault(kind, {})
+        for key, entry in by_key.items():
+            body = client_body(entry.raw) if kind is Kind.OAUTH2_CLIENT else apisix_body(entry)
+            plugins = body.get("plugins")
+            if kind in OIDC_KINDS and isinstance(plugins, dict):
+                conf = plugins.get("openid-connect")
+                if isinstance(conf, dict) and "client" in conf:
+                    problems += link_client(entry, ["plugins", "openid-connect"], conf, clients, issuer)
+            out[key] = DesiredObject(kind, key, body, entry.source)
+    if problems:
+        raise DesiredStateError(sort_problems(problems))
+    systems = frozenset(
+        system
+        for parsed in files
+        if isinstance(parsed.data, dict)
+        for system in ("hydra", "apisix")
+        if system in parsed.data
+    )
+    managed = frozenset(e.key for e in entries.get(Kind.CONSUMER, {}).values() if "credentials" in e.raw)
+    return ResolvedState(objects=objects, systems=systems, managed_credentials=managed, hydra_issuer=issuer)
+
+
+def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """Problems in file order, without repeats."""
+    return sorted(set(problems), key=lambda p: (p.file, p.line, p.column, p.path, p.message))

@@ -1,0 +1,237 @@
+"""YAML files read with libyaml, turned into plain data while every node keeps its position.
+
+PyYAML's ``safe_load`` loses positions, lets a duplicate key silently win and expands
+"billion laughs" aliases without limit.  Here libyaml composes the node tree (fast), and one
+walk builds the data: duplicate keys, unknown tags, nulls and runaway aliases become problems,
+and string scalars go through variable substitution.  The node tree is kept so that an error
+found later (by pydantic or by the resolver) can be mapped back to a line and column.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+from reconciler.errors import Problem
+from reconciler.variables import VariableError, Variables
+
+#: Nodes an alias may expand to, in total per file, before the file is refused.
+MAX_ALIAS_NODES: Final = 200_000
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_FLOAT = "tag:yaml.org,2002:float"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MERGE = "tag:yaml.org,2002:merge"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_PLAIN_INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
+
+
+class _Loader(yaml.CSafeLoader):
+    """libyaml's safe loader; only its composer is used."""
+
+
+class AliasBomb(Exception):
+    """Aliases expand past ``MAX_ALIAS_NODES``."""
+
+
+def position(node: yaml.Node) -> tuple[int, int]:
+    """1-based (line, column) of a node."""
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+@dataclass
+class ParsedFile:
+    """One YAML file: its data (strings substituted), its node tree and the problems found."""
+
+    display: str
+    data: Any = None
+    root: yaml.Node | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+class _Builder:
+    """Turns a node tree into plain data, collecting problems instead of stopping at the first."""
+
+    def __init__(self, display: str, variables: Variables | None, loader: _Loader) -> None:
+        self.display = display
+        self.variables = variables
+        self.loader = loader
+        self.problems: list[Problem] = []
+        self.seen: set[int] = set()
+        self.in_alias = 0
+        self.expanded = 0
+
+    def problem(self, node: yaml.Node, message: str) -> None:
+        line, column = position(node)
+        self.problems.append(Problem(self.display, line, column, "", message))
+
+    def build(self, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            if self.in_alias:
+                self._count()
+            return self._scalar(node)
+        key = id(node)
+        alias = key in self.seen
+        self.seen.add(key)
+        if alias:
+            self.in_alias += 1
+        try:
+            if self.in_alias:
+                self._count()
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node)
+            return [self.build(item) for item in node.value]
+        finally:
+            if alias:
+                self.in_alias -= 1
+
+    def _count(self) -> None:
+        self.expanded += 1
+        if self.expanded > MAX_ALIAS_NODES:
+            raise AliasBomb
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        tag, value = node.tag, node.value
+        if tag == _STR:
+            if self.variables is not None and "${" in value:
+                try:
+                    return self.variables.substitute(value)
+                except VariableError as exc:
+                    self.problem(node, str(exc))
+                    return value
+            return value
+        if tag == _INT and _PLAIN_INT.match(value):
+            return int(value)
+        if tag in (_INT, _FLOAT, _BOOL):
+            return self.loader.construct_object(node)
+        if tag == _TIMESTAMP:
+            return value
+        if tag == _NULL:
+            self.problem(node, "empty value (null): give a value or remove the key")
+            return None
+        self.problem(node, f"unsupported YAML tag {tag!r}")
+        return value
+
+    def _mapping(self, node: yaml.MappingNode) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first: dict[str, yaml.Node] = {}
+        merges: list[yaml.Node] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merges.append(value_node)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problem(key_node, "mapping keys must be plain scalars")
+                continue
+            key = key_node.value
+            if key in first:
+                line, column = position(first[key])
+                self.problem(key_node, f"duplicate key {key!r} (first at line {line}, column {column})")
+                continue
+            first[key] = key_node
+            result[key] = self.build(value_node)
+        for merge in merges:
+            sources = merge.value if isinstance(merge, yaml.SequenceNode) else [merge]
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
+                    self.problem(source, "a merge key '<<' takes a mapping or a list of mappings")
+                    continue
+                for key, value in self._mapping(source).items():
+                    result.setdefault(key, value)
+        return result
+
+
+def compose(text: str, display: str) -> tuple[yaml.Node | None, _Loader, list[Problem]]:
+    """The node tree of one YAML document (None when empty), or a syntax problem."""
+    loader = _Loader(text)
+    try:
+        return loader.get_single_node(), loader, []
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        if isinstance(exc, yaml.composer.ComposerError) and "single document" in str(exc.context):
+            message = "a file holds one YAML document; move the second document ('---') into its own file"
+        else:
+            message = f"YAML syntax error: {exc.problem}" + (f" ({exc.context})" if exc.context else "")
+        return None, loader, [Problem(display, line, column, "", message)]
+    finally:
+        loader.dispose()
+
+
+def to_data(root: yaml.Node, display: str, variables: Variables | None, loader: _Loader) -> tuple[Any, list[Problem]]:
+    """Plain data of a node tree; problems for duplicates, nulls, tags, references and alias bombs."""
+    builder = _Builder(display, variables, loader)
+    try:
+        data = builder.build(root)
+    except AliasBomb:
+        line, column = position(root)
+        return None, [
+            Problem(display, line, column, "", f"YAML aliases expand to more than {MAX_ALIAS_NODES} nodes; refused")
+        ]
+    return data, builder.problems
+
+
+def parse_file(path: Path, display: str, variables: Variables | None) -> ParsedFile:
+    """Read, compose and convert one file.  ``problems`` is empty when the file is usable."""
+    parsed = ParsedFile(display)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        parsed.problems.append(Problem(display, 0, 0, "", f"cannot read: {exc}"))
+        return parsed
+    root, loader, problems = compose(text, display)
+    parsed.problems.extend(problems)
+    if root is None:
+        return parsed
+    parsed.root = root
+    parsed.data, problems = to_data(root, display, variables, loader)
+    parsed.problems.extend(problems)
+    return parsed
+
+
+def find_node(root: yaml.Node, loc: Sequence[str | int]) -> tuple[yaml.Node, yaml.Node | None, list[str | int]]:
+    """The deepest node along ``loc``, its parent, and the segments of ``loc`` that were followed.
+
+    Segments that are not in the data (a missing key, or pydantic's union tags such as
+    ``'function-after[...]'``) are skipped.
+    """
+    node: yaml.Node = root
+    parent: yaml.Node | None = None
+    followed: list[str | int] = []
+    for segment in loc:
+        if isinstance(node, yaml.MappingNode) and isinstance(segment, str):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == segment:
+                    parent, node = node, value
+                    followed.append(segment)
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(segment, int) and 0 <= segment < len(node.value):
+            parent, node = node, node.value[segment]
+            followed.append(segment)
+    return node, parent, followed
+
+
+def dotted(path: Sequence[str | int]) -> str:
+    """``("apisix", "routes", 2, "uri")`` as ``apisix.routes[2].uri``."""
+    text = ""
+    for segment in path:
+        text += f"[{segment}]" if isinstance(segment, int) else (f".{segment}" if text else segment)
+    return text
+
+
+def key_node(mapping: yaml.Node, key: str) -> yaml.Node | None:
+    """The key node of ``key`` in a mapping node (for 'unknown field' positions)."""
+    if isinstance(mapping, yaml.MappingNode):
+        for k, _ in mapping.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                return k
+    return None
