@@ -24,10 +24,11 @@ import click
 import pytest
 import yaml
 from click.testing import CliRunner
-from yamllint import linter
-from yamllint.config import YamlLintConfig
+from yamllint import linter  # type: ignore[import-untyped]
+from yamllint.config import YamlLintConfig  # type: ignore[import-untyped]
 
 from reconciler.cli import cli
+from reconciler.models.desired import DesiredStateFile
 
 ROOT = Path(__file__).resolve().parents[2]
 GH = ROOT / ".github" / "workflows"
@@ -205,6 +206,13 @@ def test_invocation_parser_finds_commands_and_flags() -> None:
     script = 'code=0\nexec /tmp/venv/bin/reconcile drift "$D" --output markdown > d.md || code=$?\necho reconcile'
     [inv] = invocations(script, "x")
     assert (inv.sub, inv.args) == ("drift", ["$D", "--output", "markdown"])
+
+
+def test_docs_yaml_examples_are_valid_desired_state() -> None:
+    blocks = re.findall(r"```yaml\n(.*?)```", DOCS.read_text(), re.S)
+    assert blocks
+    for block in blocks:
+        DesiredStateFile.model_validate(yaml.safe_load(block))
 
 
 # --- documented shapes ----------------------------------------------------------------------------
