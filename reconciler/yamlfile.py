@@ -69,10 +69,12 @@ class _Builder:
         self.seen: set[int] = set()
         self.in_alias = 0
         self.expanded = 0
+        self.path: list[str | int] = []
 
-    def problem(self, node: yaml.Node, message: str) -> None:
+    def problem(self, node: yaml.Node, message: str, key: str | None = None) -> None:
         line, column = position(node)
-        self.problems.append(Problem(self.display, line, column, "", message))
+        path = dotted([*self.path, key] if key is not None else self.path)
+        self.problems.append(Problem(self.display, line, column, path, message))
 
     def build(self, node: yaml.Node) -> Any:
         if isinstance(node, yaml.ScalarNode):
@@ -89,7 +91,12 @@ class _Builder:
                 self._count()
             if isinstance(node, yaml.MappingNode):
                 return self._mapping(node)
-            return [self.build(item) for item in node.value]
+            items = []
+            for index, item in enumerate(node.value):
+                self.path.append(index)
+                items.append(self.build(item))
+                self.path.pop()
+            return items
         finally:
             if alias:
                 self.in_alias -= 1
@@ -135,10 +142,12 @@ class _Builder:
             key = key_node.value
             if key in first:
                 line, column = position(first[key])
-                self.problem(key_node, f"duplicate key {key!r} (first at line {line}, column {column})")
+                self.problem(key_node, f"duplicate key (first at line {line}, column {column})", key)
                 continue
             first[key] = key_node
+            self.path.append(key)
             result[key] = self.build(value_node)
+            self.path.pop()
         for merge in merges:
             sources = merge.value if isinstance(merge, yaml.SequenceNode) else [merge]
             for source in sources:

@@ -6,6 +6,11 @@ import click
 
 COMMANDS: list[click.Command] = []
 
+from reconciler.commands.schema import schema  # noqa: E402
+from reconciler.commands.validate import validate  # noqa: E402
+
+COMMANDS += [validate, schema]
+
 from reconciler.commands.sandbox import sandbox  # noqa: E402
 
 COMMANDS.append(sandbox)
