@@ -19,7 +19,7 @@ from reconciler.secrets import MASK, Secret, mask
 #: The major version of every JSON document and event this package writes.
 FORMAT_VERSION: Final = "1"
 
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_\-]+$")
+_BARE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")  # as reconciler.diff.format_path
 
 
 def masked(value: Any) -> Any:

@@ -141,3 +141,12 @@ def test_apply_text_sections() -> None:
     assert out.index("Applied:") < out.index("Failed:") < out.index("Skipped:")
     empty = render_apply_result(apply_result_from_dict({"events": []}), "text")
     assert empty == "Apply complete: 0 applied, 0 failed, 0 skipped.\n"
+
+
+def test_paths_quote_keys_that_are_not_plain_words() -> None:
+    from reconciler.report.values import join_path
+
+    assert join_path("nodes", "127.0.0.1:80") == 'nodes."127.0.0.1:80"'
+    assert join_path("", "1") == '"1"'
+    assert join_path("plugins", "key-auth") == "plugins.key-auth"
+    assert join_path("a", 'say "hi"') == 'a."say \\"hi\\""'
