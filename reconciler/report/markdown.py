@@ -32,12 +32,13 @@ _BACKTICKS = re.compile(r"`+")
 
 
 def _cell(text: str) -> str:
-    """Plain text made safe for a table cell."""
-    return html.escape(text, quote=False).replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+    """Plain text made safe for a table cell (``str()`` masks a stray ``Secret``)."""
+    return html.escape(str(text), quote=False).replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
 
 
 def _code(text: str) -> str:
     """An inline code span that survives backticks and table pipes inside ``text``."""
+    text = str(text)
     longest = max((len(m) for m in _BACKTICKS.findall(text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
@@ -145,7 +146,7 @@ def render_plan_markdown(plan: Plan) -> str:
 
 def _event_row(event: ApplyEvent) -> str:
     change = event.change
-    message = event.message
+    message = str(event.message)
     if event.outcome is Outcome.FAILED and event.attempts > 1:
         message += f" (after {event.attempts} attempts)"
     return (

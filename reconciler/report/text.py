@@ -62,8 +62,8 @@ def change_lines(change: Change, painter: Painter | None = None) -> list[str]:
 
 
 def _indent_rest(text: str, indent: str) -> str:
-    """Multi-line messages keep their shape under a prefix."""
-    return text.replace("\n", "\n" + indent)
+    """Multi-line messages keep their shape under a prefix (``str()`` masks a stray ``Secret``)."""
+    return str(text).replace("\n", "\n" + indent)
 
 
 def unmanaged_lines(plan: Plan, painter: Painter | None = None, limit: int = UNMANAGED_LIMIT) -> list[str]:

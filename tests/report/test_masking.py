@@ -91,3 +91,17 @@ def test_apply_printer_never_shows_secrets(fmt: str) -> None:
     printer.close()
     assert CANARY not in stream.getvalue()
     assert CANARY not in render_apply_result(ApplyResult(events), fmt)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_stray_secrets_in_messages_are_masked(fmt: str) -> None:
+    """Messages are typed ``str``, but a ``Secret`` passed by mistake must still be masked."""
+    plan = Plan(warnings=[secret("warning")], errors=[secret("error")], servers={"hydra": secret("srv")})  # type: ignore[list-item,dict-item]
+    out = render_plan(plan, fmt)  # type: ignore[arg-type]
+    assert CANARY not in out and MASK in out
+    change = Change(Kind.ROUTE, "r", Action.CREATE, None, {})
+    result = ApplyResult([ApplyEvent(change, Outcome.FAILED, secret("message"))])  # type: ignore[arg-type]
+    assert CANARY not in render_apply_result(result, fmt)  # type: ignore[arg-type]
+    stream = io.StringIO()
+    ApplyPrinter(stream, "json" if fmt == "json" else "text")(result.events[0])
+    assert CANARY not in stream.getvalue()
