@@ -1,0 +1,91 @@
+"""Applying a plan: level by level, bounded concurrency, and a full account of what happened.
+
+Creates and updates run top-down by kind level, deletes bottom-up, as in decK's ``order.go``;
+inside a level up to ``parallelism`` changes run at once.  A change whose dependency failed
+(or was itself skipped) is skipped with that reason, while independent changes go on, so a
+re-run converges.  Retries live in the HTTP seam; this module only records outcomes.  Every
+finished change is reported to the observer as an ``ApplyEvent`` (Terraform's hook), and
+nothing here prints.  Hydra secret fingerprints are made here, at write time, on a worker thread:
+the planner stays pure, and each new fingerprint gets a fresh random salt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from itertools import groupby
+from typing import Any
+
+from reconciler import fingerprints
+from reconciler.changes import Action, ApplyEvent, ApplyResult, Change, Outcome, Plan
+from reconciler.config import HYDRA_METADATA_KEY
+from reconciler.errors import ReconcilerError
+from reconciler.fetch import Adapters
+from reconciler.kinds import LEVEL_OF, Kind
+from reconciler.secrets import Secret
+
+Observer = Callable[[ApplyEvent], None]
+
+
+async def _prepare_client(body: dict[str, Any]) -> dict[str, Any]:
+    """Swap a pending fingerprint (the desired ``Secret``) for a real one."""
+    metadata = body.get("metadata")
+    ours = metadata.get(HYDRA_METADATA_KEY) if isinstance(metadata, dict) else None
+    if not isinstance(ours, dict) or not isinstance(ours.get("secret"), Secret):
+        return body
+    fingerprint = await asyncio.to_thread(fingerprints.make_fingerprint, ours["secret"])
+    assert isinstance(metadata, dict)
+    return {**body, "metadata": {**metadata, HYDRA_METADATA_KEY: {**ours, "secret": fingerprint}}}
+
+
+async def execute(change: Change, adapters: Adapters) -> None:
+    """Send one change to its adapter."""
+    adapter = adapters.for_kind(change.kind)
+    if change.action is Action.DELETE:
+        await adapter.delete(change.kind, change.key)
+        return
+    assert change.after is not None
+    body = await _prepare_client(change.after) if change.kind is Kind.OAUTH2_CLIENT else change.after
+    if change.action is Action.CREATE:
+        await adapter.create(change.kind, change.key, body)
+    else:
+        await adapter.update(change.kind, change.key, body)
+
+
+def phases(plan: Plan) -> list[list[Change]]:
+    """The writes of ``plan`` grouped into levels, in execution order (``plan.changes`` is sorted)."""
+    writes = [c for c in plan.changes if c.action is not Action.NOOP]
+    return [list(group) for _level, group in
+            groupby(writes, key=lambda c: (c.action is Action.DELETE, LEVEL_OF[c.kind]))]
+
+
+async def apply(plan: Plan, adapters: Adapters, *, parallelism: int = 8,
+                observer: Observer | None = None) -> ApplyResult:
+    """Run every change of ``plan``; never raises for a single change's failure."""
+    result = ApplyResult()
+    broken: dict[tuple[Kind, str], str] = {}
+    semaphore = asyncio.Semaphore(max(1, parallelism))
+
+    def emit(event: ApplyEvent) -> None:
+        result.events.append(event)
+        if event.outcome is not Outcome.APPLIED:
+            broken[(event.change.kind, event.change.key)] = event.change.address
+        if observer is not None:
+            observer(event)
+
+    async def run(change: Change) -> None:
+        blocked = [broken[d] for d in change.depends_on if d in broken]
+        if blocked:
+            emit(ApplyEvent(change, Outcome.SKIPPED, f"depends on {blocked[0]}, which did not apply"))
+            return
+        async with semaphore:
+            try:
+                await execute(change, adapters)
+            except ReconcilerError as exc:
+                emit(ApplyEvent(change, Outcome.FAILED, str(exc)))
+                return
+        emit(ApplyEvent(change, Outcome.APPLIED))
+
+    for phase in phases(plan):
+        await asyncio.gather(*(run(change) for change in phase))
+    return result

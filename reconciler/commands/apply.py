@@ -1,0 +1,102 @@
+"""``reconcile apply``: make the servers match the desired state, or apply a saved plan.
+
+It shows the plan and asks on a terminal (``--auto-approve`` for CI), then applies level by
+level with bounded concurrency.  It ends with what was applied, what failed (with the server's
+message) and what was skipped (with the reason); exit 1 if anything failed or was skipped.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler.changes import Plan
+from reconciler.commands.common import (
+    build_connection,
+    build_options,
+    connection_options,
+    desired_options,
+    handle_errors,
+    load_or_exit,
+    ownership_options,
+)
+from reconciler.commands.plan import prune_options
+from reconciler.engine import Run, plan_and_apply
+from reconciler.report import render_apply_result, render_plan
+from reconciler.report.colors import use_color
+from reconciler.report.progress import ApplyPrinter
+
+
+@click.command("apply")
+@desired_options
+@connection_options
+@ownership_options
+@prune_options
+@click.option("--auto-approve", is_flag=True, help="Apply without asking.")
+@click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Changes applied at once within a level.")
+@click.option("--rps", type=click.FloatRange(min=0.1), default=None, help="Cap on requests per second.")
+@click.option("--output", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json streams one JSON event per line.")
+@handle_errors
+def apply_command(path: Path, var_files: tuple[Path, ...], auto_approve: bool, parallelism: int,
+                  rps: float | None, fmt: str, **kw: Any) -> None:
+    """Apply the desired state under PATH (or a plan file saved by `reconcile plan --out`)."""
+    conn = build_connection(kw)
+    if path.is_file() and path.suffix == ".json":
+        from reconciler.planfile import apply_saved_plan
+
+        run = apply_saved_plan(path, conn, parallelism=parallelism, rps=rps,
+                               observer_factory=lambda total: _printer(fmt, total))
+        _finish(run, fmt)
+        return
+    desired = load_or_exit(path, var_files)
+    options = build_options(kw, prune=kw.pop("prune"), allow_empty=kw.pop("allow_empty"),
+                            max_deletes=kw.pop("max_deletes"), adopt=kw.pop("adopt"))
+    color = fmt == "text" and use_color(sys.stdout)
+    printer: ApplyPrinter | None = None
+
+    def confirm(plan: Plan) -> bool:
+        nonlocal printer
+        if fmt == "text":
+            click.echo(render_plan(plan, "text", color=color))
+        if not auto_approve:
+            if not sys.stdin.isatty():
+                raise click.UsageError("apply needs --auto-approve when not run on a terminal")
+            if not click.confirm("Apply these changes?", default=False):
+                click.echo("Apply cancelled; nothing was changed.")
+                return False
+        printer = _printer(fmt, sum(1 for c in plan.changes if c.action.value != "noop"))
+        return True
+
+    def observer(event: Any) -> None:
+        if printer is not None:
+            printer(event)
+
+    run = plan_and_apply(desired, conn, options, confirm=confirm, parallelism=parallelism, rps=rps,
+                         observer=observer)
+    if printer is not None:
+        printer.close()
+    if run.result is None and not run.plan.has_changes:
+        if fmt == "text":
+            click.echo(render_plan(run.plan, "text", color=color))
+        return
+    _finish(run, fmt)
+
+
+def _printer(fmt: str, total: int) -> ApplyPrinter:
+    return ApplyPrinter(sys.stdout, fmt, total=total, color=fmt == "text" and use_color(sys.stdout))  # type: ignore[arg-type]
+
+
+def _finish(run: Run, fmt: str) -> None:
+    if run.result is None:
+        return
+    if fmt == "text":
+        click.echo(render_apply_result(run.result, "text", color=use_color(sys.stdout)))
+    else:
+        click.echo(render_apply_result(run.result, "json"))
+    if not run.result.ok:
+        sys.exit(1)

@@ -1,0 +1,66 @@
+"""The pipeline in one place for commands, tests and benchmarks: fetch -> plan -> apply.
+
+Commands load the desired state, call these functions and hand the results to ``report``;
+benchmarks call them in-process.  A plan and the apply that follows it share one set of
+adapters (one HTTP client, one schema cache), so an interactive apply reads live state once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from reconciler.apply import Observer, apply
+from reconciler.changes import ApplyResult, Plan
+from reconciler.config import Connection, Options
+from reconciler.errors import PlanError
+from reconciler.fetch import Adapters, fetch, open_adapters
+from reconciler.kinds import ResolvedState
+from reconciler.live import LiveState
+from reconciler.plan import plan
+
+
+@dataclass
+class Run:
+    """What one run did: the plan, the live state it read, the apply result (if applied)."""
+
+    plan: Plan
+    live: LiveState
+    result: ApplyResult | None = None
+    requests: int = 0
+
+
+async def plan_async(desired: ResolvedState, conn: Connection, options: Options, *,
+                     adapters: Adapters | None = None) -> Run:
+    """Read live state and plan (opens its own adapters unless given some)."""
+    if adapters is not None:
+        live = await fetch(desired, adapters)
+        return Run(plan(desired, live, options), live, requests=sum(t.requests for t in adapters.transports))
+    async with open_adapters(conn, desired.systems) as opened:
+        return await plan_async(desired, conn, options, adapters=opened)
+
+
+def make_plan(desired: ResolvedState, conn: Connection, options: Options) -> Run:
+    """``plan_async`` for synchronous callers."""
+    return asyncio.run(plan_async(desired, conn, options))
+
+
+async def plan_and_apply_async(desired: ResolvedState, conn: Connection, options: Options, *,
+                               confirm: Callable[[Plan], bool] | None = None, parallelism: int = 8,
+                               rps: float | None = None, observer: Observer | None = None) -> Run:
+    """Plan, ask ``confirm`` (if given), then apply.  A plan with errors is never applied."""
+    async with open_adapters(conn, desired.systems, rps=rps, max_connections=max(8, parallelism * 2)) as adapters:
+        run = await plan_async(desired, conn, options, adapters=adapters)
+        if run.plan.errors:
+            raise PlanError("the plan has errors; nothing was applied:\n  " + "\n  ".join(run.plan.errors))
+        if not run.plan.has_changes or (confirm is not None and not confirm(run.plan)):
+            return run
+        run.result = await apply(run.plan, adapters, parallelism=parallelism, observer=observer)
+        run.requests = sum(t.requests for t in adapters.transports)
+        return run
+
+
+def plan_and_apply(desired: ResolvedState, conn: Connection, options: Options, **kw: object) -> Run:
+    """``plan_and_apply_async`` for synchronous callers."""
+    return asyncio.run(plan_and_apply_async(desired, conn, options, **kw))  # type: ignore[arg-type]

@@ -1,0 +1,273 @@
+"""Normalisation: make a desired body and a live body comparable, so that a fresh apply re-plans
+as all no-ops.  Pure functions only.
+
+Hydra (spec §2, "Drift rules"): server-owned fields are dropped; ``null``, ``[]`` and absent
+lists are one thing, as are ``""`` and absent strings and ``false`` and absent booleans; the
+server's defaults are applied to the desired side; ``scope`` and the list fields compare as sets;
+lifespans compare as durations; CORS origins lose a trailing slash; our own ``metadata`` entry
+(ownership labels and the secret fingerprint) is split off and judged separately.
+
+APISIX (spec §5.5): ``id``, timestamps and the consumer ``username`` are dropped; a live value
+that is only the schema default the server would have filled in (≤3.13, or objects written by
+it) is ignored when the desired side does not mention the key; server-generated secrets
+(openid-connect ``session`` and jwt-auth ``secret`` on ≤3.13) are ignored when the desired side
+does not declare them; live strings at secret positions are wrapped in ``Secret`` so that they
+compare by value and never print.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from reconciler import defaults
+from reconciler.config import HYDRA_METADATA_KEY
+from reconciler.kinds import LABELLED, Kind
+from reconciler.secrets import Secret
+
+# --- canonical equality -----------------------------------------------------------------
+
+
+def _reveal(value: object) -> str:
+    if isinstance(value, Secret):
+        return "\x00secret\x00" + value.reveal()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def canonical(value: Any) -> str:
+    """A canonical JSON text of ``value``; secrets take part by value (never shown anywhere)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_reveal, ensure_ascii=False)
+
+
+# --- Hydra ------------------------------------------------------------------------------
+
+HYDRA_IGNORED = frozenset({
+    "client_id", "client_secret", "created_at", "updated_at", "client_secret_expires_at",
+    "registration_access_token", "registration_client_uri",
+})
+HYDRA_SET_LISTS = frozenset({
+    "redirect_uris", "grant_types", "response_types", "audience", "allowed_cors_origins", "contacts",
+    "request_uris", "post_logout_redirect_uris",
+})
+HYDRA_FALSE_BOOLS = frozenset({
+    "frontchannel_logout_session_required", "backchannel_logout_session_required", "skip_consent",
+    "skip_logout_consent",
+})
+HYDRA_DEFAULTS: dict[str, Any] = {
+    "token_endpoint_auth_method": "client_secret_basic",
+    "subject_type": "public",
+    "userinfo_signed_response_alg": "none",
+}
+HYDRA_DEFAULT_SCOPE = "offline_access offline openid"
+LIFESPANS = frozenset({
+    "authorization_code_grant_access_token_lifespan", "authorization_code_grant_id_token_lifespan",
+    "authorization_code_grant_refresh_token_lifespan", "client_credentials_grant_access_token_lifespan",
+    "implicit_grant_access_token_lifespan", "implicit_grant_id_token_lifespan",
+    "jwt_bearer_grant_access_token_lifespan", "refresh_token_grant_id_token_lifespan",
+    "refresh_token_grant_access_token_lifespan", "refresh_token_grant_refresh_token_lifespan",
+})
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_UNIT = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def go_duration_seconds(text: str) -> float | None:
+    """Seconds in a Go duration string such as ``1h0m0s`` or ``90m``; None if it is not one."""
+    if not text or _DURATION.sub("", text) != "":
+        return None
+    return sum(float(n) * _UNIT[u] for n, u in _DURATION.findall(text))
+
+
+def hydra_split_metadata(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the user's metadata, our entry) from a client body; either may be empty."""
+    metadata = body.get("metadata")
+    if not isinstance(metadata, dict):
+        return ({} if metadata in (None, {}) else {"": metadata}), {}
+    ours = metadata.get(HYDRA_METADATA_KEY)
+    user = {k: v for k, v in metadata.items() if k != HYDRA_METADATA_KEY}
+    return user, ours if isinstance(ours, dict) else {}
+
+
+def hydra_view(body: dict[str, Any]) -> dict[str, Any]:
+    """The comparable form of a client (desired or live): only values that differ from defaults."""
+    out: dict[str, Any] = {}
+    for name, value in body.items():
+        if name in HYDRA_IGNORED or name == "metadata":
+            continue
+        if name in HYDRA_SET_LISTS:
+            items = [v.rstrip("/") if name == "allowed_cors_origins" and isinstance(v, str) else v
+                     for v in (value or [])]
+            if items:
+                out[name] = sorted(set(items), key=str)
+        elif name in HYDRA_FALSE_BOOLS:
+            if value:
+                out[name] = True
+        elif name in LIFESPANS:
+            if value not in (None, ""):
+                seconds = go_duration_seconds(str(value))
+                out[name] = seconds if seconds is not None else value
+        elif name == "scope":
+            words = sorted(set(str(value or "").split()))
+            out[name] = " ".join(words)
+        elif name == "jwks":
+            if value and value != {"keys": []}:
+                out[name] = value
+        elif name == "access_token_strategy":
+            if value:
+                out[name] = str(value).lower()
+        elif value in (None, "", [], {}):
+            continue
+        else:
+            out[name] = value
+    out.setdefault("scope", " ".join(sorted(HYDRA_DEFAULT_SCOPE.split())))
+    for name, default in HYDRA_DEFAULTS.items():
+        if out.get(name) == default:
+            del out[name]
+    user_metadata, _ours = hydra_split_metadata(body)
+    if user_metadata:
+        out["metadata"] = user_metadata
+    return out
+
+
+# --- APISIX -----------------------------------------------------------------------------
+
+SERVER_FIELDS = frozenset({"create_time", "update_time"})
+CORE_SCHEMA = {Kind.ROUTE: "route", Kind.SERVICE: "service", Kind.UPSTREAM: "upstream", Kind.SSL: "ssl"}
+SENSITIVE_NAMES = frozenset({
+    "client_secret", "secret", "password", "private_key", "client_rsa_private_key", "redis_password",
+    "sentinel_password", "secret_key",
+})
+KEYED_SECRET_PLUGINS = frozenset({"key-auth", "csrf"})
+Schemas = dict[tuple[str, str], dict[str, Any] | None]
+
+
+def apisix_live_view(kind: Kind, key: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A live APISIX object without server-owned fields (id, username, timestamps)."""
+    out = {k: v for k, v in body.items() if k not in SERVER_FIELDS}
+    if kind is Kind.CONSUMER:
+        out.pop("username", None)
+    elif "id" in out:
+        own_id = key.partition("/")[2] if kind is Kind.CREDENTIAL else key
+        if str(out["id"]) == own_id:
+            del out["id"]
+    return out
+
+
+def apisix_desired_view(kind: Kind, body: dict[str, Any], ownership: dict[str, str]) -> dict[str, Any]:
+    """The body we send: the desired body plus our ownership labels on labelled kinds."""
+    if kind not in LABELLED:
+        return dict(body)
+    labels = dict(body.get("labels") or {})
+    labels.update(ownership)
+    return {**body, "labels": labels}
+
+
+def schema_type(kind: Kind) -> str:
+    """Which plugin schema validates plugins on this kind."""
+    if kind in (Kind.CONSUMER, Kind.CREDENTIAL):
+        return "consumer"
+    if kind is Kind.PLUGIN_METADATA:
+        return "metadata"
+    return "main"
+
+
+def fill_defaults(kind: Kind, key: str, body: dict[str, Any], schemas: Schemas) -> dict[str, Any]:
+    """What a ≤3.13 server would store for ``body``: core and plugin defaults filled in."""
+    core = CORE_SCHEMA.get(kind)
+    out = defaults.fill(defaults.CORE[core], body) if core else dict(body)
+    if kind is Kind.PLUGIN_METADATA:
+        return dict(defaults.fill(schemas.get((key, "metadata")), out))
+    plugins = out.get("plugins")
+    if isinstance(plugins, dict):
+        stype = schema_type(kind)
+        out["plugins"] = {name: defaults.fill(schemas.get((name, stype)), conf) if isinstance(conf, dict) else conf
+                          for name, conf in plugins.items()}
+    return out
+
+
+def _strip(live: Any, desired: Any, filled: Any) -> Any:
+    """``live`` without keys the desired side lacks and whose value is only the filled default."""
+    if not isinstance(live, dict) or not isinstance(desired, dict):
+        if isinstance(live, list) and isinstance(desired, list) and isinstance(filled, list) \
+                and len(live) == len(desired) == len(filled):
+            return [_strip(a, b, c) for a, b, c in zip(live, desired, filled, strict=True)]
+        return live
+    filled = filled if isinstance(filled, dict) else {}
+    out: dict[str, Any] = {}
+    for name, value in live.items():
+        if name not in desired:
+            if name in filled and canonical(filled[name]) == canonical(value):
+                continue
+            out[name] = value
+        else:
+            out[name] = _strip(value, desired[name], filled.get(name))
+    return out
+
+
+def _drop_generated(kind: Kind, live: dict[str, Any], desired: dict[str, Any]) -> None:
+    """Ignore secrets a ≤3.13 server invents when the desired side does not declare them."""
+    live_plugins, want = live.get("plugins"), desired.get("plugins") or {}
+    if not isinstance(live_plugins, dict):
+        return
+    oidc, oidc_want = live_plugins.get("openid-connect"), want.get("openid-connect")
+    if isinstance(oidc, dict) and isinstance(oidc_want, dict) and "session" not in oidc_want:
+        session = oidc.get("session")
+        if isinstance(session, dict) and set(session) <= {"secret"}:
+            live_plugins["openid-connect"] = {k: v for k, v in oidc.items() if k != "session"}
+    jwt, jwt_want = live_plugins.get("jwt-auth"), want.get("jwt-auth")
+    if kind in (Kind.CONSUMER, Kind.CREDENTIAL) and isinstance(jwt, dict) and isinstance(jwt_want, dict) \
+            and "secret" not in jwt_want:
+        live_plugins["jwt-auth"] = {k: v for k, v in jwt.items() if k != "secret"}
+
+
+def secretize(value: Any, desired: Any, plugin: str | None = None, name: str = "") -> Any:
+    """``value`` (live) with strings at secret positions wrapped in ``Secret``.
+
+    A position is secret when the desired side holds a ``Secret`` there, or when its field name
+    is a known secret inside a plugin config (``key`` only for key-auth and csrf).
+    """
+    if isinstance(value, str):
+        sensitive = isinstance(desired, Secret) or (plugin is not None and (
+            name in SENSITIVE_NAMES or (name == "key" and plugin in KEYED_SECRET_PLUGINS)))
+        return Secret(value) if sensitive else value
+    if isinstance(value, dict):
+        want = desired if isinstance(desired, dict) else {}
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            if plugin is None and name == "plugins":
+                out[k] = secretize(v, want.get(k), k, k)
+            else:
+                out[k] = secretize(v, want.get(k), plugin, k)
+        return out
+    if isinstance(value, list):
+        want_list = desired if isinstance(desired, list) else []
+        return [secretize(v, want_list[i] if i < len(want_list) else None, plugin, name)
+                for i, v in enumerate(value)]
+    return value
+
+
+def apisix_compare(kind: Kind, key: str, desired: dict[str, Any], live: dict[str, Any],
+                   schemas: Schemas) -> dict[str, Any]:
+    """The live view made comparable with ``desired`` (both already through the view functions).
+
+    Fast path: when the two are already equal, nothing else is done.  Otherwise defaults the
+    server would have filled, and secrets it would have generated, are dropped from ``live``.
+    """
+    if kind is Kind.SSL:
+        live = {**live}
+        for private in ("key", "keys"):  # never returned by GET (§6): cannot drift-check them
+            if private in desired and private not in live:
+                live[private] = desired[private]
+    live = secretize(live, desired, None, "")
+    if canonical(live) == canonical(desired):
+        return live
+    live = dict(live)
+    _drop_generated(kind, live, desired)
+    filled = fill_defaults(kind, key, desired, schemas)
+    return dict(_strip(live, desired, filled))
+
+
+def plugin_names(body: dict[str, Any]) -> set[str]:
+    """The plugin names an APISIX body uses."""
+    plugins = body.get("plugins")
+    return set(plugins) if isinstance(plugins, dict) else set()

@@ -1,0 +1,291 @@
+"""The planner: ``plan(desired, live, options) -> Plan``.  Pure: no I/O, no clock, no randomness.
+
+For every declared object it decides create, update or no-op from normalised bodies (canonical
+JSON first, deepdiff only to explain a difference); for every owned live object that is no
+longer declared it plans a delete, but only with ``--prune`` and only when every guard agrees:
+the reads were complete, the kind is not being emptied by accident (``--allow-empty``), and the
+deletes stay under ``--max-deletes``.  Objects without our ownership marker, or outside the
+selector, are listed as unmanaged and never touched; a declared object that exists unowned is
+an error unless ``--adopt`` takes it over.  Changes come out in dependency order: creates and
+updates top-down by kind level, deletes bottom-up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler import fingerprints
+from reconciler.changes import Action, Change, FieldChange, FieldOp, Plan, Unmanaged
+from reconciler.config import HYDRA_METADATA_KEY, Options
+from reconciler.diff import diff
+from reconciler.kinds import LABELLED, LEVEL_OF, LEVELS, DesiredObject, Kind, ResolvedState
+from reconciler.live import LiveObject, LiveState
+from reconciler.normalize import (
+    apisix_compare,
+    apisix_desired_view,
+    apisix_live_view,
+    canonical,
+    hydra_split_metadata,
+    hydra_view,
+    secretize,
+)
+from reconciler.secrets import Secret
+
+V2_ONLY_FIELDS = frozenset({"access_token_strategy", "skip_consent", "skip_logout_consent"})
+
+_REFERENCES: dict[Kind, tuple[tuple[str, Kind], ...]] = {
+    Kind.ROUTE: (("upstream_id", Kind.UPSTREAM), ("service_id", Kind.SERVICE),
+                 ("plugin_config_id", Kind.PLUGIN_CONFIG)),
+    Kind.SERVICE: (("upstream_id", Kind.UPSTREAM),),
+    Kind.CONSUMER: (("group_id", Kind.CONSUMER_GROUP),),
+}
+
+
+def references(kind: Kind, key: str, body: dict[str, Any]) -> list[tuple[Kind, str]]:
+    """The objects ``body`` needs to exist: ids it refers to, its consumer, its OAuth2 client."""
+    refs = [(target, str(body[field])) for field, target in _REFERENCES.get(kind, ()) if body.get(field) is not None]
+    if kind is Kind.CREDENTIAL:
+        refs.append((Kind.CONSUMER, key.partition("/")[0]))
+    tls = body.get("tls")
+    if kind is Kind.UPSTREAM and isinstance(tls, dict) and tls.get("client_cert_id") is not None:
+        refs.append((Kind.SSL, str(tls["client_cert_id"])))
+    plugins = body.get("plugins")
+    if isinstance(plugins, dict):
+        oidc = plugins.get("openid-connect")
+        if isinstance(oidc, dict) and isinstance(oidc.get("client_id"), str):
+            refs.append((Kind.OAUTH2_CLIENT, oidc["client_id"]))
+    return refs
+
+
+class _Planner:
+    """Holds the inputs while one plan is built; ``run()`` returns it."""
+
+    def __init__(self, desired: ResolvedState, live: LiveState, options: Options) -> None:
+        self.desired = desired
+        self.live = live
+        self.options = options
+        self.labels = options.ownership_labels
+        self.plan = Plan(complete=live.complete, servers={s: i.version for s, i in live.servers.items()})
+        self.hydra_v1 = "hydra" in live.servers and not live.servers["hydra"].at_least(2)
+
+    # --- ownership ------------------------------------------------------------------------
+
+    def owner_state(self, kind: Kind, obj: LiveObject) -> tuple[bool, str]:
+        """(owned by this run, reason when not)."""
+        if kind is Kind.GLOBAL_RULE:
+            prefix = self.options.global_rule_prefix
+            return obj.key.startswith(prefix), f"id does not start with {prefix!r}"
+        if kind is Kind.PLUGIN_METADATA:
+            return obj.key in self.desired.of(kind), "plugin_metadata is managed only when declared"
+        if kind is Kind.OAUTH2_CLIENT:
+            _user, ours = hydra_split_metadata(obj.body)
+            labels = ours.get("labels")
+        else:
+            labels = obj.body.get("labels")
+        labels = labels if isinstance(labels, dict) else {}
+        missing = {k: v for k, v in self.labels.items() if labels.get(k) != v}
+        if not missing:
+            return True, ""
+        owner_key, owner_value = self.options.owner_label
+        if labels.get(owner_key) == owner_value:
+            wanted = ", ".join(f"{k}={v}" for k, v in missing.items())
+            return False, f"managed by reconcile outside this selector (lacks {wanted})"
+        return False, f"no {owner_key}={owner_value} marker"
+
+    # --- per kind -------------------------------------------------------------------------
+
+    def run(self) -> Plan:
+        for kind in LEVELS:
+            if kind in self.live.read:
+                self.plan_kind(kind)
+        self.check_guards()
+        self.plan.changes.sort(key=_order)
+        return self.plan
+
+    def plan_kind(self, kind: Kind) -> None:
+        desired = self.desired.of(kind)
+        live = self.live.of(kind)
+        if kind is Kind.CREDENTIAL:
+            managed = self.desired.managed_credentials
+            live = {k: v for k, v in live.items() if k.partition("/")[0] in managed}
+        for key in sorted(desired):
+            self.plan_object(kind, desired[key], live.get(key))
+        orphans: list[LiveObject] = []
+        for key in sorted(set(live) - set(desired)):
+            obj = live[key]
+            owned, why = self.owner_state(kind, obj)
+            if not owned:
+                self.plan.unmanaged.append(Unmanaged(kind, key, why))
+            elif kind is not Kind.PLUGIN_METADATA:
+                orphans.append(obj)
+        self.plan_orphans(kind, orphans, desired_count=len(desired))
+
+    def plan_orphans(self, kind: Kind, orphans: list[LiveObject], desired_count: int) -> None:
+        if not orphans:
+            return
+        if not self.options.prune:
+            self.plan.orphaned.extend(Unmanaged(kind, o.key, "no longer declared") for o in orphans)
+            return
+        if kind in self.live.incomplete:
+            self.plan.orphaned.extend(Unmanaged(kind, o.key, "not deleted: live state incomplete") for o in orphans)
+            return
+        if desired_count == 0 and not self.options.allow_empty:
+            self.plan.errors.append(
+                f"refusing to delete all {len(orphans)} owned {kind.value} objects: the desired state declares "
+                f"none of this kind (pass --allow-empty if that is intended)")
+            self.plan.orphaned.extend(Unmanaged(kind, o.key, "not deleted: --allow-empty needed") for o in orphans)
+            return
+        for obj in orphans:
+            before = self.live_view(kind, obj)
+            self.plan.changes.append(Change(kind, obj.key, Action.DELETE, before, None,
+                                            reason="no longer declared", live_fingerprint=_fp(obj)))
+
+    def live_view(self, kind: Kind, obj: LiveObject) -> dict[str, Any]:
+        if kind is Kind.OAUTH2_CLIENT:
+            return hydra_view(obj.body)
+        return dict(secretize(apisix_live_view(kind, obj.key, obj.body), None))
+
+    def plan_object(self, kind: Kind, want: DesiredObject, have: LiveObject | None) -> None:
+        adopting = False
+        if have is not None:
+            owned, why = self.owner_state(kind, have)
+            if kind is Kind.GLOBAL_RULE and not owned:
+                self.plan.errors.append(
+                    f"{kind.value}.{want.key}: global rule ids must start with {self.options.global_rule_prefix!r} "
+                    f"(global rules carry no labels, so ownership is by id prefix) ({want.source})")
+                return
+            if not owned:
+                if not self.options.adopt:
+                    self.plan.errors.append(
+                        f"{kind.value}.{want.key} exists but is not managed by this run ({why}); "
+                        f"use --adopt to take it over ({want.source})")
+                    return
+                adopting = True
+        elif kind is Kind.GLOBAL_RULE and not want.key.startswith(self.options.global_rule_prefix):
+            self.plan.errors.append(
+                f"{kind.value}.{want.key}: global rule ids must start with {self.options.global_rule_prefix!r} "
+                f"(global rules carry no labels, so ownership is by id prefix) ({want.source})")
+            return
+        refs = tuple(references(kind, want.key, want.body))
+        if kind is Kind.OAUTH2_CLIENT:
+            self.plan_client(want, have, adopting, refs)
+        else:
+            self.plan_apisix(kind, want, have, adopting, refs)
+
+    def plan_apisix(self, kind: Kind, want: DesiredObject, have: LiveObject | None, adopting: bool,
+                    refs: tuple[tuple[Kind, str], ...]) -> None:
+        after = apisix_desired_view(kind, want.body, self.labels)
+        if have is None:
+            self.plan.changes.append(Change(kind, want.key, Action.CREATE, None, after, depends_on=refs))
+            return
+        before = apisix_compare(kind, want.key, after, apisix_live_view(kind, want.key, have.body), self.live.schemas)
+        if canonical(before) == canonical(after) and not adopting:
+            self.plan.changes.append(Change(kind, want.key, Action.NOOP, before, after, live_fingerprint=_fp(have)))
+            return
+        self.plan.changes.append(Change(kind, want.key, Action.UPDATE, before, after, diff(before, after),
+                                        reason="adopted" if adopting else "", depends_on=refs,
+                                        live_fingerprint=_fp(have)))
+
+    def plan_client(self, want: DesiredObject, have: LiveObject | None, adopting: bool,
+                    refs: tuple[tuple[Kind, str], ...]) -> None:
+        body = want.body
+        if self.hydra_v1:
+            v2_only = sorted(f for f in body if f in V2_ONLY_FIELDS or f.endswith("_lifespan"))
+            if v2_only:
+                self.plan.errors.append(f"oauth2_client.{want.key}: {', '.join(v2_only)} need Hydra v2 "
+                                        f"(the server is v1 and would drop them) ({want.source})")
+                return
+        secret = body.get("client_secret")
+        secret = secret if isinstance(secret, Secret) else None
+        send = {k: v for k, v in body.items() if k != "client_secret"}
+        raw_meta = body.get("metadata")
+        user_meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
+        if have is None:
+            ours: dict[str, Any] = {"labels": dict(self.labels)}
+            if secret is not None:
+                ours["secret"] = secret
+                send["client_secret"] = secret
+            send["metadata"] = {**user_meta, HYDRA_METADATA_KEY: ours}
+            self.plan.changes.append(Change(Kind.OAUTH2_CLIENT, want.key, Action.CREATE, None, send, depends_on=refs))
+            return
+        _live_user, live_ours = hydra_split_metadata(have.body)
+        fingerprint = live_ours.get("secret") if isinstance(live_ours.get("secret"), str) else None
+        reasons: list[str] = []
+        extra: list[FieldChange] = []
+        ours = {"labels": dict(self.labels)}
+        if secret is not None and not (fingerprint and fingerprints.matches(secret, fingerprint)):
+            reasons.append("secret rotated" if fingerprint else "secret set (no fingerprint recorded)")
+            ours["secret"] = secret
+            send["client_secret"] = secret
+            extra.append(FieldChange(FieldOp.CHANGE, "client_secret", Secret("") if fingerprint else None, secret))
+        elif fingerprint:
+            ours["secret"] = fingerprint
+        send["metadata"] = {**user_meta, HYDRA_METADATA_KEY: ours}
+        before, after = hydra_view(have.body), hydra_view(body)
+        live_labels = live_ours.get("labels") if isinstance(live_ours.get("labels"), dict) else {}
+        if adopting:
+            reasons.append("adopted")
+        elif live_labels != self.labels:
+            extra.append(FieldChange(FieldOp.CHANGE, f"metadata.{HYDRA_METADATA_KEY}.labels", live_labels, self.labels))
+        if canonical(before) == canonical(after) and not reasons and not extra:
+            self.plan.changes.append(Change(Kind.OAUTH2_CLIENT, want.key, Action.NOOP, before, after,
+                                            live_fingerprint=_fp(have)))
+            return
+        changes = tuple(sorted(diff(before, after) + tuple(extra), key=lambda c: c.path))
+        self.plan.changes.append(Change(Kind.OAUTH2_CLIENT, want.key, Action.UPDATE, before, send, changes,
+                                        reason=", ".join(reasons), depends_on=refs, live_fingerprint=_fp(have)))
+
+    # --- guards ---------------------------------------------------------------------------
+
+    def check_guards(self) -> None:
+        deletes = [c for c in self.plan.changes if c.action is Action.DELETE]
+        if len(deletes) > self.options.max_deletes:
+            self.plan.errors.append(
+                f"refusing to apply {len(deletes)} deletions: more than --max-deletes {self.options.max_deletes}")
+        if not self.live.complete:
+            for kind, why in sorted(self.live.incomplete.items()):
+                self.plan.warnings.append(f"INCOMPLETE: {kind.value}: {why}; nothing will be deleted")
+        if self.plan.orphaned and not self.options.prune:
+            self.plan.warnings.append(
+                f"{len(self.plan.orphaned)} owned objects are no longer declared; run with --prune to delete them")
+        self._delete_dependencies()
+
+    def _delete_dependencies(self) -> None:
+        """A delete waits for the deletes of the objects that refer to it."""
+        deleting = {(c.kind, c.key) for c in self.plan.changes if c.action is Action.DELETE}
+        if not deleting:
+            return
+        referrers: dict[tuple[Kind, str], list[tuple[Kind, str]]] = {}
+        for kind, objs in self.live.objects.items():
+            for obj in objs.values():
+                for ref in references(kind, obj.key, obj.body):
+                    referrers.setdefault(ref, []).append((kind, obj.key))
+        for i, change in enumerate(self.plan.changes):
+            if change.action is Action.DELETE:
+                deps = tuple(r for r in referrers.get((change.kind, change.key), []) if r in deleting)
+                if deps:
+                    self.plan.changes[i] = _with_deps(change, deps)
+
+
+def _with_deps(change: Change, deps: tuple[tuple[Kind, str], ...]) -> Change:
+    return Change(change.kind, change.key, change.action, change.before, change.after, change.diff,
+                  change.reason, deps, change.live_fingerprint)
+
+
+def _fp(obj: LiveObject) -> str:
+    return obj.revision or obj.fingerprint()
+
+
+def _order(change: Change) -> tuple[int, int, str]:
+    level = LEVEL_OF[change.kind]
+    if change.action is Action.DELETE:
+        return (1, len(LEVELS) - level, change.key)
+    return (0, level, change.key)
+
+
+def plan(desired: ResolvedState, live: LiveState, options: Options) -> Plan:
+    """Compare ``desired`` with ``live`` and return the ordered changes (pure)."""
+    return _Planner(desired, live, options).run()
+
+
+__all__ = ["LABELLED", "plan", "references"]
