@@ -1,0 +1,470 @@
+"""A loopback emulator of the Apache APISIX Admin API (v3), held to ``shared/spec/apisix-admin-api.md``.
+
+Why it exists: every engine test and ``reconcile sandbox`` need a server that behaves like APISIX
+where reconcilers get hurt: envelopes and the global revision counter, PUT 201/200, 20-digit POST
+ids, PATCH merge rules, exact error texts, reference checks, paging quirks, auth roles, ciphertext
+in write responses with plaintext on GET, and (in legacy mode, versions <= 3.13) stored defaults
+and invented secrets.  Version 3.18.0 behaviour is the default.
+
+Reads are the hot path (the benchmarks need thousands of GETs per second), so each stored object
+keeps its GET encoding ready (``Entry.item``) and a read does a dict lookup and a byte join.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from reconciler.sandbox import apisix_listing
+from reconciler.sandbox.apisix_crypto import Keyring
+from reconciler.sandbox.apisix_info import plugins_endpoint, schema_endpoint
+from reconciler.sandbox.apisix_jsonschema import lua_type
+from reconciler.sandbox.apisix_plugins import PluginRegistry
+from reconciler.sandbox.apisix_resources import KINDS, STREAM_ROUTES, ApiError, Entry, Kind, bad, dumps
+from reconciler.sandbox.apisix_schemas import resource_schemas
+from reconciler.sandbox.apisix_validate import Checker
+from reconciler.sandbox.faults import FaultInjector
+from reconciler.sandbox.http import HTTPServer, Request, Response
+
+PREFIX = "/apisix/admin"
+MAX_BODY = 1572864
+NOT_FOUND_KEY = {"message": "Key not found"}
+CORS = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Credentials", "true"),
+        ("Access-Control-Expose-Headers", "*"), ("Access-Control-Max-Age", "3600")]
+JSON_HEADERS = [("Content-Type", "application/json"), *CORS]
+API_HEADERS = [*JSON_HEADERS, ("X-API-VERSION", "v3")]
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.split("-", maxsplit=1)[0].split(".") if p.isdigit())
+
+
+def _raw(status: int, body: bytes, headers: list[tuple[str, str]] = API_HEADERS) -> Response:
+    return Response(status, body, list(headers))
+
+
+def _json(status: int, obj: Any) -> Response:
+    return _raw(status, dumps(obj) + b"\n")
+
+
+def _tostring(value: Any) -> str:
+    """Lua's ``tostring`` for an id: ``1`` and ``1.0`` both give ``"1"``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def merge_patch(old: Any, new: Any) -> Any:
+    """APISIX's PATCH merge: objects merge recursively, null deletes, arrays and {} replace."""
+    if not isinstance(new, dict) or not new or not isinstance(old, dict):
+        return copy.deepcopy(new)
+    out = dict(old)
+    for key, value in new.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = merge_patch(old.get(key), value)
+    return out
+
+
+class ApisixEmulator:
+    """The Admin API state and request handler; ``server()`` serves it over HTTP."""
+
+    def __init__(self, version: str = "3.18.0", *, admin_key: str = "edd1c9f034335f136f87ad84b625c8f1",
+                 viewer_key: str | None = "4054f7cf07e344346cd3f287985e76a2", encryption: bool = True,
+                 keyring: Sequence[str] = ("qeddd145sfvddff3", "edd1c9f0985e76a2"),
+                 faults: FaultInjector | None = None, plugins: Sequence[str] | None = None) -> None:
+        self.version = version
+        self.vtuple = _version(version)
+        self.legacy = self.vtuple <= (3, 13, 99)
+        self.admin_key: str | None = admin_key
+        self.viewer_key = viewer_key
+        self.faults = faults or FaultInjector()
+        self.keyring = Keyring(keyring, encryption)
+        self.plugins = PluginRegistry(self.legacy, plugins)
+        self.schemas = resource_schemas(self.legacy)
+        self.checker = Checker(self.schemas, self.plugins, self.vtuple, self._lookup, self._scan)
+        self.revision = 0
+        self.data: dict[str, dict[str, Entry]] = {segment: {} for segment in KINDS}
+        self._sorted: dict[str, list[Entry] | None] = {}
+
+    # ----------------------------------------------------------------- public API
+    def server(self, host: str = "127.0.0.1", port: int = 0) -> HTTPServer:
+        """An HTTP server for this emulator (``Server: APISIX/<version>``)."""
+        return HTTPServer(self.handle, host, port, faults=self.faults, server_header=f"APISIX/{self.version}")
+
+    def plugin_schema(self, name: str, schema_type: str = "main") -> dict[str, Any] | None:
+        """The schema served for plugin ``name`` (``main``, ``consumer`` or ``metadata``)."""
+        return self.plugins.schema(name, schema_type)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole state as JSON-able data (stored values, indexes, revision)."""
+        return {"version": self.version, "revision": self.revision,
+                "data": {seg: [[e.key, e.value, e.created, e.modified] for e in store.values()]
+                         for seg, store in self.data.items()}}
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Replace the state with a ``snapshot()``."""
+        self.revision = int(data.get("revision", 0))
+        self.data = {segment: {} for segment in KINDS}
+        for segment, rows in data.get("data", {}).items():
+            for key, value, created, modified in rows:
+                self._put(segment, key, value, created, modified)
+        self._sorted.clear()
+
+    async def handle(self, request: Request) -> Response:
+        """Answer one Admin API request."""
+        try:
+            return self._route(request)
+        except ApiError as exc:
+            if isinstance(exc.body, str):
+                return _raw(exc.status, exc.body.encode())
+            return _json(exc.status, exc.body)
+
+    # ------------------------------------------------------------------ storage
+    def _put(self, segment: str, key: str, value: dict[str, Any], created: int, modified: int) -> Entry:
+        plain = copy.deepcopy(value)
+        kind = KINDS[segment]
+        if segment == "plugin_metadata":
+            self.keyring.apply(plain, self.plugins.encrypt_fields(key.rsplit("/", 1)[1], "metadata"),
+                               decrypt=True)
+        else:
+            self._crypt_plugins(plain, kind, decrypt=True)
+        if segment == "ssls":
+            plain.pop("key", None)
+            plain.pop("keys", None)
+        entry = Entry(key, value, plain, created, modified)
+        store = self.data[segment]
+        store_id = self._store_id(key, segment)
+        if store_id not in store:
+            self._sorted[segment] = None
+        store[store_id] = entry
+        return entry
+
+    @staticmethod
+    def _store_id(key: str, segment: str) -> str:
+        if segment == "credentials":
+            return key.removeprefix("/apisix/consumers/")
+        return key.rsplit("/", 1)[1]
+
+    def _crypt_plugins(self, value: dict[str, Any], kind: Kind, *, decrypt: bool) -> None:
+        plugins = value.get("plugins")
+        if not isinstance(plugins, dict) or not self.keyring.enabled:
+            return
+        for name, conf in plugins.items():
+            if isinstance(conf, dict):
+                self.keyring.apply(conf, self.plugins.encrypt_fields(name, kind.plugin_type), decrypt=decrypt)
+
+    def _lookup(self, segment: str, obj_id: str) -> Entry | None:
+        return self.data[segment].get(obj_id)
+
+    def _scan(self, segment: str) -> Iterable[Entry]:
+        return list(self.data[segment].values())
+
+    def _by_key(self, segment: str) -> list[Entry]:
+        cached = self._sorted.get(segment)
+        if cached is None:
+            cached = sorted(self.data[segment].values(), key=lambda e: e.key)
+            self._sorted[segment] = cached
+        return cached
+
+    # ------------------------------------------------------------------ routing
+    def _route(self, request: Request) -> Response:
+        path = request.path
+        if path != PREFIX and not path.startswith(PREFIX + "/"):
+            raise ApiError(404, {"error_msg": "not found"})
+        if request.method == "OPTIONS":
+            return _raw(200, b"", list(CORS))
+        parts = [p for p in path[len(PREFIX):].split("/") if p]
+        if not parts:
+            if request.method == "HEAD":
+                return _raw(200, b"", list(JSON_HEADERS))
+            raise ApiError(404, {"error_msg": "not found"})
+        denied = self._auth(request)
+        if denied is not None:
+            return denied
+        head = parts[0]
+        if head == "schema":
+            return schema_endpoint(request, parts[1:], self.schemas, self.plugins)
+        if head == "plugins":
+            return plugins_endpoint(request, parts[1:], self.plugins)
+        if head == STREAM_ROUTES:
+            raise bad("stream mode is disabled, can not add stream routes")
+        kind = KINDS.get(head)
+        if kind is None or head == "credentials":
+            raise ApiError(404, {"error_msg": f"Unsupported resource type: {head}"})
+        if head == "consumers" and len(parts) >= 3 and parts[2] == "credentials":
+            return self._credentials(request, parts[1], parts[3] if len(parts) > 3 else None)
+        return self._resource(request, kind, parts[1] if len(parts) > 1 else None, parts[2:])
+
+    def _auth(self, request: Request) -> Response | None:
+        if self.admin_key is None:
+            return None
+        token = request.arg("api_key") or request.headers.get("x-api-key") or request.cookies.get("x_api_key")
+        if token and token == self.admin_key:
+            return None
+        if not token:
+            reason = "missing apikey"
+        elif self.viewer_key is not None and token == self.viewer_key:
+            if request.method == "GET":
+                return None
+            reason = "invalid method for role viewer"
+        else:
+            reason = "wrong apikey"
+        body: dict[str, str] = {"error_msg": "failed to check token"}
+        if self.vtuple >= (3, 10):
+            body["description"] = reason
+        return _raw(401, dumps(body) + b"\n", list(JSON_HEADERS))
+
+    def _resource(self, request: Request, kind: Kind, obj_id: str | None, sub: list[str]) -> Response:
+        method = request.method
+        if method not in ("GET", "PUT", "POST", "PATCH", "DELETE"):
+            raise ApiError(404, {"error_msg": "not found"})
+        if method not in kind.methods:
+            raise ApiError(405, {"error_msg": f"not supported `{method}` method for {kind.noun}"})
+        if method == "GET":
+            if obj_id is None:
+                segment = kind.segment
+                return self._list(request, segment, list(self.data[segment].values()), self._by_key(segment))
+            return self._get_one(kind.segment, obj_id)
+        if method == "DELETE":
+            return self._delete(request, kind, obj_id)
+        if method == "PATCH":
+            return self._patch(request, kind, obj_id, sub)
+        return self._write(request, kind, obj_id)
+
+    # ------------------------------------------------------------------ reads
+    def _get_one(self, segment: str, obj_id: str) -> Response:
+        entry = self.data[segment].get(obj_id)
+        if entry is None:
+            raise ApiError(404, NOT_FOUND_KEY)
+        return _raw(200, entry.item + b"\n")
+
+    def _list(self, request: Request, segment: str, by_created: list[Entry], by_key: list[Entry]) -> Response:
+        items, total, as_object = apisix_listing.page_of(request, segment, by_created, by_key)
+        if items and self.faults.take("truncate", "GET", request.path):
+            items = items[:-1]
+        return _raw(200, apisix_listing.render(items, total, as_object))
+
+    # ------------------------------------------------------------------ writes
+    def _body(self, request: Request, missing: str) -> Any:
+        raw = request.body
+        if len(raw) > MAX_BODY:
+            raise bad(f"invalid request body: request size {len(raw)} is greater than the maximum size "
+                      f"{MAX_BODY} allowed")
+        if not raw.strip():
+            raise bad(missing)
+        try:
+            return json.loads(raw)
+        except ValueError as exc:
+            pos = getattr(exc, "pos", 0) + 1
+            raise ApiError(400, {"error_msg": f"invalid request body: Expected value but found invalid "
+                                              f"token at character {pos}",
+                                 "req_body": raw.decode("utf-8", "replace")}) from exc
+
+    def _bump(self) -> int:
+        self.revision += 1
+        return self.revision
+
+    def _key(self, kind: Kind, obj_id: str) -> str:
+        return f"/apisix/{kind.segment}/{obj_id}"
+
+    def _store(self, kind: Kind, key: str, conf: dict[str, Any], *, encrypted: bool = False) -> Entry:
+        """Encrypt ``conf``'s secrets (unless already ciphertext) and store it at a new revision."""
+        if not encrypted:
+            self._encrypt(kind, key, conf)
+        segment = kind.segment
+        old = self.data[segment].get(self._store_id(key, segment))
+        revision = self._bump()
+        return self._put(segment, key, conf, old.created if old else revision, revision)
+
+    def _encrypt(self, kind: Kind, key: str, conf: dict[str, Any]) -> None:
+        if kind.segment == "plugin_metadata":
+            self.keyring.apply(conf, self.plugins.encrypt_fields(key.rsplit("/", 1)[1], "metadata"),
+                               decrypt=False)
+        elif kind.segment == "ssls":
+            if isinstance(conf.get("key"), str):
+                conf["key"] = self.keyring.encrypt(conf["key"])
+            if isinstance(conf.get("keys"), list):
+                conf["keys"] = [self.keyring.encrypt(k) if isinstance(k, str) else k for k in conf["keys"]]
+        else:
+            self._crypt_plugins(conf, kind, decrypt=False)
+
+    def _forbidden_times(self, conf: dict[str, Any]) -> None:
+        if self.vtuple < (3, 7):
+            return
+        for scope, prefix in ((conf, ""), (conf.get("upstream"), "upstream."), (conf.get("plugins"), "plugins.")):
+            if isinstance(scope, dict):
+                for name in ("create_time", "update_time"):
+                    if scope.get(name):
+                        raise bad(f"the property is forbidden:  {prefix}{name}")
+
+    def _write(self, request: Request, kind: Kind, url_id: str | None) -> Response:
+        conf = self._body(request, "missing configurations")
+        if not isinstance(conf, dict):
+            raise bad(f"invalid configuration: wrong type: expected object, got {lua_type(conf)}")
+        if kind.segment == "plugin_metadata":
+            return self._write_metadata(kind, url_id, conf)
+        if kind.segment == "consumers":
+            self._forbidden_times(conf)
+            self.checker.check(kind, conf, url_id or "")
+            obj_id = str(conf["username"])
+            conf.pop("id", None)
+        else:
+            obj_id = self._check_id(request.method, kind, url_id, conf)
+            self._forbidden_times(conf)
+            self.checker.check(kind, conf, str(obj_id))
+            obj_id = str(obj_id)
+        key = self._key(kind, obj_id)
+        existed = obj_id in self.data[kind.segment]
+        now = int(time.time())
+        old = self.data[kind.segment].get(obj_id)
+        conf["create_time"] = old.value.get("create_time", now) if old else now
+        conf["update_time"] = now
+        entry = self._store(kind, key, conf)
+        return _json(200 if existed else 201, {"key": key, "value": entry.value})
+
+    def _check_id(self, method: str, kind: Kind, url_id: str | None, conf: dict[str, Any]) -> Any:
+        if method == "POST":
+            if url_id is not None or conf.get("id") is not None:
+                raise bad(f"wrong {kind.noun} id, do not need it")
+            conf["id"] = f"{self.revision + 1:020d}"
+            self._bump()
+            return conf["id"]
+        obj_id: Any = url_id if url_id is not None else conf.get("id")
+        if obj_id is None:
+            raise bad(f"missing {kind.noun} id")
+        if url_id is not None and conf.get("id") is not None and _tostring(conf["id"]) != url_id:
+            raise bad(f"wrong {kind.noun} id")
+        conf["id"] = obj_id
+        return obj_id
+
+    def _write_metadata(self, kind: Kind, name: str | None, conf: dict[str, Any]) -> Response:
+        if not name:
+            raise bad("missing plugin name")
+        self.checker.check(kind, conf, name)
+        conf["id"] = name
+        key = self._key(kind, name)
+        existed = name in self.data[kind.segment]
+        entry = self._store(kind, key, conf)
+        return _json(200 if existed else 201, {"key": key, "value": entry.value})
+
+    def _patch(self, request: Request, kind: Kind, obj_id: str | None, sub: list[str]) -> Response:
+        if obj_id is None:
+            raise bad(f"missing {kind.noun} id")
+        conf = self._body(request, "missing new configuration")
+        if not sub and not isinstance(conf, dict):
+            raise bad("invalid configuration")
+        old = self.data[kind.segment].get(obj_id)
+        if old is None:
+            raise ApiError(404, NOT_FOUND_KEY)
+        # 3.18 decrypts before merging; earlier versions merged ciphertext and encrypted it again.
+        base = copy.deepcopy(old.value if self.vtuple < (3, 18) else old.plain)
+        if kind.segment == "ssls" and self.vtuple >= (3, 18):
+            base = {**base, **{k: old.value[k] for k in ("key", "keys") if k in old.value}}
+        if sub:
+            merged = base
+            node = merged
+            for part in sub[:-1]:
+                nxt = node.get(part) if isinstance(node, dict) else None
+                if not isinstance(nxt, dict):
+                    nxt = {}
+                    node[part] = nxt
+                node = nxt
+            node[sub[-1]] = conf
+            merged["update_time"] = int(time.time())
+        else:
+            merged = merge_patch(base, conf)
+            if "update_time" not in conf:
+                merged["update_time"] = int(time.time())
+        merged["id"] = obj_id
+        self.checker.check(kind, merged, obj_id)
+        entry = self._store(kind, old.key, merged, encrypted=kind.segment == "ssls" and sub == [])
+        return _json(200, {"key": old.key, "value": entry.value})
+
+    # ------------------------------------------------------------------ deletes
+    def _delete(self, request: Request, kind: Kind, obj_id: str | None) -> Response:
+        if obj_id is None:
+            raise bad(f"missing {kind.noun} id")
+        segment = kind.segment
+        entry = self.data[segment].get(obj_id)
+        if entry is None:
+            raise ApiError(404, NOT_FOUND_KEY)
+        if self.faults.take("in_use", "DELETE", request.path):
+            user = {"upstreams": "upstream", "services": "service", "plugin_configs": "plugin config",
+                    "consumer_groups": "consumer group"}.get(segment, kind.noun)
+            directly = " directly" if segment == "services" else ""
+            raise bad(f"can not delete this {user}{directly}, route [x] is still using it now")
+        if request.arg("force") != "true":
+            self._check_in_use(segment, obj_id)
+        del self.data[segment][obj_id]
+        self._sorted[segment] = None
+        if segment == "consumers":
+            prefix = obj_id + "/credentials/"
+            for cred in [k for k in self.data["credentials"] if k.startswith(prefix)]:
+                del self.data["credentials"][cred]
+            self._sorted["credentials"] = None
+        self._bump()
+        return _json(200, {"deleted": "1", "key": entry.key})
+
+    def _check_in_use(self, segment: str, obj_id: str) -> None:
+        rules = {
+            "upstreams": ("can not delete this upstream", [("routes", "route", "upstream_id"),
+                                                           ("services", "service", "upstream_id")]),
+            "services": ("can not delete this service directly", [("routes", "route", "service_id")]),
+            "plugin_configs": ("can not delete this plugin config",
+                               [("routes", "route", "plugin_config_id")]),
+            "consumer_groups": ("can not delete this consumer group", [("consumers", "consumer", "group_id")]),
+        }
+        if segment not in rules:
+            return
+        message, users = rules[segment]
+        for user_segment, noun, fld in users:
+            for entry in self.data[user_segment].values():
+                ref = entry.value.get(fld)
+                if ref is not None and _tostring(ref) == obj_id:
+                    name = entry.value.get("username") if user_segment == "consumers" else entry.value.get("id")
+                    raise bad(f"{message}, {noun} [{_tostring(name)}] is still using it now")
+
+    # ------------------------------------------------------------------ credentials
+    def _credentials(self, request: Request, username: str, cred_id: str | None) -> Response:
+        kind = KINDS["credentials"]
+        method = request.method
+        if method not in ("GET", "PUT", "POST", "PATCH", "DELETE"):
+            raise ApiError(404, {"error_msg": "not found"})
+        if method not in kind.methods:
+            raise ApiError(405, {"error_msg": f"not supported `{method}` method for {kind.noun}"})
+        store = self.data["credentials"]
+        key = f"/apisix/consumers/{username}/credentials/{cred_id}"
+        if method == "GET":
+            if cred_id is not None:
+                return self._get_one("credentials", f"{username}/credentials/{cred_id}")
+            if username not in self.data["consumers"]:
+                raise ApiError(404, NOT_FOUND_KEY)
+            prefix = username + "/credentials/"
+            mine = [e for k, e in store.items() if k.startswith(prefix)]
+            return self._list(request, "credentials", mine, sorted(mine, key=lambda e: e.key))
+        if method == "DELETE":
+            entry = store.pop(f"{username}/credentials/{cred_id}", None) if cred_id else None
+            if entry is None:
+                raise ApiError(404, NOT_FOUND_KEY)
+            self._bump()
+            return _json(200, {"deleted": "1", "key": entry.key})
+        if username not in self.data["consumers"]:
+            raise ApiError(404, {"error_msg": "consumer not found"})
+        conf = self._body(request, "missing configurations")
+        if not isinstance(conf, dict):
+            raise bad(f"invalid configuration: wrong type: expected object, got {lua_type(conf)}")
+        obj_id = self._check_id("PUT", kind, cred_id, conf)
+        self._forbidden_times(conf)
+        self.checker.check(kind, conf, _tostring(obj_id), parent=username)
+        key = f"/apisix/consumers/{username}/credentials/{_tostring(obj_id)}"
+        old = store.get(self._store_id(key, "credentials"))
+        now = int(time.time())
+        conf["create_time"] = old.value.get("create_time", now) if old else now
+        conf["update_time"] = now
+        entry = self._store(kind, key, conf)
+        return _json(200 if old else 201, {"key": key, "value": entry.value})

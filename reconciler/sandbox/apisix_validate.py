@@ -1,0 +1,214 @@
+"""The per-kind checks of APISIX's write path (``apisix/admin/<resource>.lua``), with its messages.
+
+Why separate from the handler: these checks are where real servers and lenient fakes differ most
+(reference checks, chash keys, ``pass_host`` rewrites, plugin schema errors, duplicate auth keys),
+and they read the store but never write it.  ``Checker.check(kind, conf, id)`` raises ``ApiError``
+with APISIX's exact text, or returns normally; in legacy mode it validates ``conf`` itself, so the
+defaults it fills are stored, and from 3.14 on it validates a deep copy.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+from reconciler.sandbox.apisix_jsonschema import validate
+from reconciler.sandbox.apisix_plugins import PluginRegistry
+from reconciler.sandbox.apisix_resources import Entry, Kind, bad
+from reconciler.sandbox.apisix_schemas import HASH_HEADER_KEY, HASH_VARS_KEY, Schema
+
+Lookup = Callable[[str, str], "Entry | None"]
+Scan = Callable[[str], Iterable[Entry]]
+# plugin -> (consumer field holding the secret key, word used in the duplicate message)
+DUP_FIELDS = {"key-auth": "key", "basic-auth": "username", "jwt-auth": "key"}
+
+
+class Checker:
+    """Runs the write-path checks for one emulator."""
+
+    def __init__(self, schemas: dict[str, Schema], plugins: PluginRegistry, version: tuple[int, ...],
+                 lookup: Lookup, scan: Scan) -> None:
+        self.schemas = schemas
+        self.plugins = plugins
+        self.version = version
+        self.legacy = version <= (3, 13, 99)
+        self.lookup = lookup
+        self.scan = scan
+
+    def check(self, kind: Kind, conf: dict[str, Any], obj_id: str, parent: str | None = None) -> None:
+        """Check ``conf`` as a write of ``kind`` with id ``obj_id`` (``parent``: credential owner)."""
+        target = conf if self.legacy else copy.deepcopy(conf)
+        segment = kind.segment
+        if segment == "routes":
+            self._route(target)
+        elif segment in ("services", "upstreams"):
+            self._schema(kind.schema, target)
+            upstream = target if segment == "upstreams" else target.get("upstream")
+            if isinstance(upstream, dict):
+                self._upstream(upstream)
+            self._ref(target, "upstream_id", "upstreams", "upstream")
+            self._plugins(target.get("plugins"), "main")
+        elif segment == "consumers":
+            self._schema("consumer", target)
+            if obj_id and obj_id != target.get("username"):
+                raise bad("wrong username")
+            self._plugins(target.get("plugins"), "consumer", "invalid plugins configuration: ")
+            self._duplicates(target.get("plugins"), str(target.get("username")), None)
+            self._ref(target, "group_id", "consumer_groups", "consumer group")
+        elif segment == "credentials":
+            self._credential(target, obj_id, parent or "")
+        elif segment == "ssls":
+            self._ssl(target)
+        elif segment == "plugin_metadata":
+            self._metadata(target, obj_id)
+        else:
+            self._schema(kind.schema, target)
+            self._plugins(target.get("plugins"), "main")
+            if segment == "global_rules" and self.version >= (3, 15):
+                self._global_rule_unique(target, obj_id)
+
+    def _schema(self, name: str, conf: dict[str, Any]) -> None:
+        err = validate(self.schemas[name], conf)
+        if err:
+            raise bad(f"invalid configuration: {err}")
+
+    def _ref(self, conf: dict[str, Any], fld: str, segment: str, noun: str) -> None:
+        ref = conf.get(fld)
+        if ref is not None and self.lookup(segment, str(ref)) is None:
+            raise bad(f"failed to fetch {noun} info by {noun} id [{ref}], response code: 404")
+
+    def _route(self, conf: dict[str, Any]) -> None:
+        if "host" in conf and "hosts" in conf:
+            raise bad("only one of host or hosts is allowed")
+        if "remote_addr" in conf and "remote_addrs" in conf:
+            raise bad("only one of remote_addr or remote_addrs is allowed")
+        self._schema("route", conf)
+        if isinstance(conf.get("upstream"), dict):
+            self._upstream(conf["upstream"])
+        self._ref(conf, "upstream_id", "upstreams", "upstream")
+        self._ref(conf, "service_id", "services", "service")
+        self._ref(conf, "plugin_config_id", "plugin_configs", "plugin config")
+        self._plugins(conf.get("plugins"), "main")
+
+    def _upstream(self, up: dict[str, Any]) -> None:
+        nodes = up.get("nodes")
+        if isinstance(nodes, dict):
+            for addr in nodes:
+                host, sep, port = addr.rpartition(":")
+                if sep and host and port.isdigit() and not 1 <= int(port) <= 65535:
+                    raise bad(f"invalid port {port}")
+        elif isinstance(nodes, list):
+            for node in nodes:
+                host = node.get("host", "") if isinstance(node, dict) else ""
+                if ":" in host and not host.startswith("["):
+                    raise bad("invalid configuration: IPv6 address must be enclosed with '[' and ']'")
+        if up.get("pass_host") == "rewrite" and not up.get("upstream_host"):
+            raise bad("`upstream_host` can't be empty when `pass_host` is `rewrite`")
+        tls = up.get("tls")
+        if isinstance(tls, dict) and tls.get("client_cert_id") is not None:
+            ref = tls["client_cert_id"]
+            ssl = self.lookup("ssls", str(ref))
+            if ssl is None:
+                raise bad(f"failed to fetch ssl info by ssl id [{ref}], response code: 404")
+            if ssl.value.get("type") != "client":
+                raise bad(f"failed to fetch ssl info by ssl id [{ref}], wrong ssl type")
+        if up.get("type") == "chash":
+            hash_on = up.get("hash_on", "vars")
+            if hash_on != "consumer" and not up.get("key"):
+                raise bad("missing key")
+            key_schema = {"vars": HASH_VARS_KEY, "header": HASH_HEADER_KEY,
+                          "cookie": HASH_HEADER_KEY}.get(hash_on)
+            if key_schema is not None:
+                err = validate(key_schema, up["key"])
+                if err:
+                    raise bad(f"invalid configuration: {err}")
+
+    def _plugins(self, plugins: Any, schema_type: str, prefix: str = "") -> None:
+        if not isinstance(plugins, dict):
+            return
+        for name, conf in plugins.items():
+            if not isinstance(conf, dict):
+                text = json.dumps(conf, separators=(",", ":"))
+                raise bad(f"{prefix}invalid plugin conf {text} for plugin [{name}]")
+            if self.plugins.get(name) is None:
+                raise bad(f"{prefix}unknown plugin [{name}]")
+            err = self.plugins.check(name, conf, schema_type)
+            if err:
+                raise bad(f"{prefix}failed to check the configuration of plugin {name} err: {err}")
+
+    def _credential(self, conf: dict[str, Any], cred_id: str, username: str) -> None:
+        self._schema("credential", conf)
+        plugins = conf.get("plugins") or {}
+        for name in plugins:
+            plugin = self.plugins.get(name)
+            if plugin is not None and not plugin.auth:
+                raise bad("only supports auth type plugins in consumer credential")
+        self._plugins(plugins, "consumer", "invalid plugins configuration: ")
+        self._duplicates(plugins, username, cred_id)
+
+    def _duplicates(self, plugins: Any, username: str, cred_id: str | None) -> None:
+        """3.18: an auth key may be used by one consumer or credential only."""
+        if self.legacy or not isinstance(plugins, dict):
+            return
+        for name, fld in DUP_FIELDS.items():
+            conf = plugins.get(name)
+            if not isinstance(conf, dict) or fld not in conf:
+                continue
+            wanted = conf[fld]
+            for entry in self.scan("consumers"):
+                other = entry.plain.get("plugins", {}).get(name)
+                if cred_id is None and entry.plain.get("username") == username:
+                    continue
+                if isinstance(other, dict) and other.get(fld) == wanted:
+                    raise bad(f"duplicate {fld} of plugin {name} found with consumer: "
+                              f"{entry.plain.get('username')}")
+            for entry in self.scan("credentials"):
+                owner, _, other_id = entry.key.removeprefix("/apisix/consumers/").partition("/credentials/")
+                if cred_id is not None and owner == username and other_id == cred_id:
+                    continue
+                other = entry.plain.get("plugins", {}).get(name)
+                if isinstance(other, dict) and other.get(fld) == wanted:
+                    raise bad(f"duplicate {fld} of plugin {name} found with credential: {other_id} "
+                              f"of consumer: {owner}")
+
+    def _global_rule_unique(self, conf: dict[str, Any], rule_id: str) -> None:
+        for name in conf.get("plugins") or {}:
+            for entry in self.scan("global_rules"):
+                other_id = entry.key.rsplit("/", 1)[1]
+                if other_id != rule_id and name in (entry.plain.get("plugins") or {}):
+                    raise bad(f"plugin '{name}' already exists in global rule with id '{other_id}'")
+
+    def _ssl(self, conf: dict[str, Any]) -> None:
+        self._schema("ssl", conf)
+        certs = ([conf["cert"]] if "cert" in conf else []) + list(conf.get("certs") or [])
+        keys = ([conf["key"]] if "key" in conf else []) + list(conf.get("keys") or [])
+        if len(conf.get("certs") or []) != len(conf.get("keys") or []):
+            raise bad("mismatched number of certs and keys")
+        for cert in certs:
+            try:
+                x509.load_pem_x509_certificate(cert.encode())
+            except ValueError as exc:
+                raise bad("failed to parse cert: PEM_read_bio_X509_AUX() failed") from exc
+        for key in keys:
+            try:
+                load_pem_private_key(key.encode(), password=None)
+            except (ValueError, TypeError) as exc:
+                raise bad("failed to parse key: PEM_read_bio_PrivateKey() failed") from exc
+
+    def _metadata(self, conf: dict[str, Any], name: str) -> None:
+        plugin = self.plugins.get(name)
+        if plugin is None:
+            raise bad("invalid plugin name")
+        schema = plugin.metadata_schema or {"type": "object"}
+        work = dict(conf)
+        work.pop("id", None)
+        err = validate(schema, work)
+        if err:
+            raise bad(f"invalid configuration: {err}")
+        if self.legacy:
+            conf.update(work)
