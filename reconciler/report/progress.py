@@ -4,7 +4,8 @@
 printer serialises writes with a lock.  On a terminal, and only when there are more than
 ``BAR_THRESHOLD`` changes, a one-line bar is redrawn in place below the event lines with ``\\r``;
 piped output gets plain lines only, so CI logs stay readable.  In JSON mode every event is one
-JSON object per line (see ``docs/json-output.md``), for tools that follow an apply as it runs.
+JSON object per line (see ``docs/json-output.md``), for tools that follow an apply as it runs,
+and ``finish`` ends the stream with the apply result on one line, so the output stays JSON Lines.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from __future__ import annotations
 import threading
 from typing import Final, Literal, TextIO
 
-from reconciler.changes import ApplyEvent
+from reconciler.changes import ApplyEvent, ApplyResult
 from reconciler.report.colors import Painter
-from reconciler.report.json_out import render_event_json
-from reconciler.report.text import event_line
+from reconciler.report.json_out import apply_document, render_event_json
+from reconciler.report.text import event_line, render_apply_text
+from reconciler.report.values import to_json
 
 #: Changes above which a terminal gets a progress bar.
 BAR_THRESHOLD: Final = 20
@@ -35,7 +37,8 @@ class ApplyPrinter:
     ``fmt`` is ``"text"`` (``"markdown"`` behaves as text) or ``"json"`` (one event object per
     line).  ``total`` is the number of changes apply will run; with ``tty`` (default: the
     stream's ``isatty()``) and ``total > BAR_THRESHOLD`` a progress bar is drawn.  Call
-    ``close()`` when apply ends, to finish the bar's line.
+    ``close()`` when apply ends, to finish the bar's line, or ``finish(result)`` to also write
+    the final report (text, or one ``apply_result`` JSON line).
     """
 
     def __init__(
@@ -80,6 +83,17 @@ class ApplyPrinter:
                 self.stream.write("\n")
                 self.stream.flush()
                 self._bar_drawn = False
+
+    def finish(self, result: ApplyResult) -> None:
+        """``close()``, then the end-of-apply report: text, or the result as one JSON line."""
+        self.close()
+        if self.json:
+            text = to_json(apply_document(result), indent=None) + "\n"
+        else:
+            text = "\n" + render_apply_text(result, color=self._painter.enabled)
+        with self._lock:
+            self.stream.write(text)
+            self.stream.flush()
 
 
 def _isatty(stream: TextIO) -> bool:

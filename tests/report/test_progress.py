@@ -118,3 +118,32 @@ def test_concurrent_events_never_interleave() -> None:
 def test_unknown_format() -> None:
     with pytest.raises(ValueError):
         ApplyPrinter(io.StringIO(), "xml")  # type: ignore[arg-type]
+
+
+def test_finish_ends_the_json_stream_with_one_result_line() -> None:
+    from reconciler.changes import ApplyResult
+
+    stream = io.StringIO()
+    printer = ApplyPrinter(stream, "json", total=3)
+    batch = events(3)
+    for event in batch:
+        printer(event)
+    printer.finish(ApplyResult(batch))
+    docs = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [d["type"] for d in docs] == ["apply_event"] * 3 + ["apply_result"]
+    assert docs[-1]["summary"] == {"applied": 2, "failed": 1, "skipped": 0}
+    assert docs[-1]["ok"] is False
+
+
+def test_finish_in_text_closes_the_bar_then_reports() -> None:
+    from reconciler.changes import ApplyResult
+
+    stream = io.StringIO()
+    batch = events(25)
+    printer = ApplyPrinter(stream, "text", total=25, tty=True)
+    for event in batch:
+        printer(event)
+    printer.finish(ApplyResult(batch))
+    out = stream.getvalue()
+    assert "] 25/25\n\nApply complete: 24 applied, 1 failed, 0 skipped.\n" in out
+    assert out.endswith("Failed:\n  ! route.r001: 500 Internal Server Error\n")
