@@ -10,12 +10,19 @@ counted per kind and listed up to ``UNMANAGED_LIMIT`` per kind.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Final
+from typing import Any, Final
 
 from reconciler.changes import Action, ApplyEvent, ApplyResult, Change, FieldChange, FieldOp, Outcome, Plan
 from reconciler.kinds import LEVEL_OF, Kind
 from reconciler.report.colors import BOLD, RED, YELLOW, Painter
-from reconciler.report.values import compact, flatten, is_sensitive, summary_line, visible_changes
+from reconciler.report.values import (
+    compact,
+    flatten,
+    is_sensitive,
+    join_path,
+    summary_line,
+    visible_changes,
+)
 from reconciler.secrets import MASK
 
 #: Unmanaged objects listed per kind before ``... and N more``.
@@ -29,7 +36,7 @@ _OP_ACTION: Final[dict[FieldOp, Action]] = {
     FieldOp.REMOVE: Action.DELETE,
 }
 _OP_SYMBOL: Final[dict[FieldOp, str]] = {FieldOp.ADD: "+", FieldOp.CHANGE: "~", FieldOp.REMOVE: "-"}
-_ALIGN_LIMIT: Final = 32
+_ALIGN_LIMIT: Final = 40
 
 
 def field_change_line(fc: FieldChange, painter: Painter | None = None) -> str:
@@ -45,6 +52,37 @@ def field_change_line(fc: FieldChange, painter: Painter | None = None) -> str:
     return f"{symbol} {fc.path}: {compact(fc.old)} -> {compact(fc.new)}"
 
 
+def _aligned(leaves: list[tuple[str, Any]], indent: str) -> list[str]:
+    if not leaves:
+        return []
+    width = max((len(path) for path, _ in leaves if len(path) <= _ALIGN_LIMIT), default=0)
+    return [f"{indent}{path.ljust(width)} = {compact(value)}" for path, value in leaves]
+
+
+def _is_section_map(value: Any) -> bool:
+    """A dict of dicts, such as ``plugins``: each entry gets its own block."""
+    return isinstance(value, dict) and bool(value) and all(isinstance(v, dict) for v in value.values())
+
+
+def body_lines(body: dict[str, Any], indent: str) -> list[str]:
+    """A whole body as aligned ``path = value`` lines, sorted by key.
+
+    Entries of a dict of dicts (``plugins``) become blocks headed ``plugins.cors:``, their own
+    fields aligned beneath, so a long plugin config stays readable.
+    """
+    plain = {k: v for k, v in body.items() if not _is_section_map(v)}
+    lines = _aligned(list(flatten(plain)), indent)
+    for key in sorted(k for k in body if k not in plain):
+        for name in sorted(body[key], key=str):
+            path, config = join_path(join_path("", key), name), body[key][name]
+            if not config:
+                lines.append(f"{indent}{path} = {{}}")
+                continue
+            lines.append(f"{indent}{path}:")
+            lines.extend(_aligned(list(flatten(config)), indent + "  "))
+    return lines
+
+
 def change_lines(change: Change, painter: Painter | None = None) -> list[str]:
     """The lines of one change: the address line, then the body (create) or changed fields (update)."""
     paint = painter or Painter(False)
@@ -53,9 +91,7 @@ def change_lines(change: Change, painter: Painter | None = None) -> list[str]:
         head += f" ({change.reason})"
     lines = [head]
     if change.action is Action.CREATE and change.after:
-        leaves = list(flatten(change.after))
-        width = min(max(len(path) for path, _ in leaves), _ALIGN_LIMIT)
-        lines.extend(f"      {path.ljust(width)} = {compact(value)}" for path, value in leaves)
+        lines.extend(body_lines(change.after, "      "))
     elif change.action is Action.UPDATE:
         lines.extend(f"      {field_change_line(fc, paint)}" for fc in change.diff)
     return lines

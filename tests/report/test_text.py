@@ -150,3 +150,35 @@ def test_paths_quote_keys_that_are_not_plain_words() -> None:
     assert join_path("", "1") == '"1"'
     assert join_path("plugins", "key-auth") == "plugins.key-auth"
     assert join_path("a", 'say "hi"') == 'a."say \\"hi\\""'
+
+
+def test_plugin_configs_of_a_create_get_their_own_blocks() -> None:
+    body = {
+        "uri": "/*",
+        "labels": {"a": "b"},
+        "plugins": {
+            "openid-connect": {"client_id": "x", "session": {"secret": secret("s")}, "bearer_only": False},
+            "cors": {"allow_origins": "*"},
+            "prometheus": {},
+        },
+    }
+    assert change_lines(Change(Kind.ROUTE, "r", Action.CREATE, None, body))[1:] == [
+        '      labels.a = "b"',
+        '      uri      = "/*"',
+        "      plugins.cors:",
+        '        allow_origins = "*"',
+        "      plugins.openid-connect:",
+        "        bearer_only    = false",
+        '        client_id      = "x"',
+        "        session.secret = (sensitive value)",
+        "      plugins.prometheus = {}",
+    ]
+
+
+def test_long_paths_stop_the_alignment() -> None:
+    body = {"a": 1, "bb": 2, "c" * 60: 3}
+    assert change_lines(Change(Kind.ROUTE, "r", Action.CREATE, None, body))[1:] == [
+        "      a  = 1",
+        "      bb = 2",
+        "      " + "c" * 60 + " = 3",
+    ]
