@@ -29,6 +29,7 @@ from reconciler.normalize import (
     hydra_view,
     secretize,
 )
+from reconciler.schemacheck import check_plugins
 from reconciler.secrets import Secret
 
 V2_ONLY_FIELDS = frozenset({"access_token_strategy", "skip_consent", "skip_logout_consent"})
@@ -95,6 +96,7 @@ class _Planner:
     # --- per kind -------------------------------------------------------------------------
 
     def run(self) -> Plan:
+        self.plan.errors.extend(check_plugins(self.desired, self.live.schemas))
         for kind in LEVELS:
             if kind in self.live.read:
                 self.plan_kind(kind)
