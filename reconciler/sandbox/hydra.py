@@ -1,0 +1,460 @@
+"""A loopback emulator of Ory Hydra's admin API (v2.3.0, or v1.10.6 on request).
+
+The reconciler and its tests need a Hydra that behaves like the real one where reconcilers
+trip: server defaults that cause false drift, a secret that is hashed and never read back,
+``null`` in a create response but ``[]`` in a GET, PUT wiping ``metadata``, JSON Patch limits,
+``Link`` paging with its quirks, and error bodies worded as Hydra words them.  Running the real
+binary needs a Go build; this emulator starts in milliseconds, keeps its state in plain dicts
+on one asyncio loop (so no locks), can snapshot and restore that state, and serves the public
+``/oauth2/token`` client-credentials grant so that a test can prove a rotated secret works.
+
+Secrets are hashed with PBKDF2-SHA256 and a per-client salt, like Hydra 2.x.  Real Hydra uses
+25,000 rounds; the default here is ``hash_iterations=1000`` so that seeding 10,000 clients
+through the API takes seconds.  The hash encodes its round count, so a snapshot restored with
+another setting still verifies.  Version 1.10.6 stored bcrypt hashes; the emulator uses the
+same PBKDF2 format there, which only shows in the hash that v1's broken PATCH leaks.
+
+Each client's GET JSON is rendered once per write and cached, so listing 10,000 clients at
+``page_size=1000`` is a join of cached strings.
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import email.utils
+import hashlib
+import hmac
+import json
+import secrets
+import string
+import time
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+from reconciler.sandbox.faults import FaultInjector
+from reconciler.sandbox.http import HTTPServer, Request, Response
+from reconciler.sandbox.hydra_json import dumps, rfc3339_nano, rfc3339_seconds
+from reconciler.sandbox.hydra_model import (
+    LIFESPANS,
+    ClientError,
+    before_save,
+    decode,
+    render,
+    stored,
+    validate,
+)
+from reconciler.sandbox.hydra_paging import link_header, parse_v1, parse_v2
+from reconciler.sandbox.hydra_patch import PatchError, apply_patch, touches
+from reconciler.sandbox.hydra_token import TokenEndpoint
+
+VERSIONS = ("2.3.0", "1.10.6")
+SECRET_ALPHABET = string.ascii_letters + string.digits + "_.~-"
+NO_CACHE = ("Cache-Control", "private, no-cache, no-store, must-revalidate")
+JSON_OK = ("Content-Type", "application/json; charset=utf-8")
+JSON_ERR = ("Content-Type", "application/json")
+NOT_FOUND = ClientError(404, "Unable to locate the resource", "")
+CONFLICT = ClientError(409, "Unable to insert or update resource because a resource with that value "
+                            "exists already", "")
+UNRECOGNIZABLE = ClientError(500, "error", "The error is unrecognizable")
+V1_UNAUTHORIZED = ClientError(401, "The request could not be authorized",
+                              "The requested OAuth 2.0 client does not exist or you did not provide "
+                              "the necessary credentials")
+ROUTE_404_HTML = ("<!DOCTYPE html>\n<html lang=\"en\">\n  <head><meta charset=\"UTF-8\" />"
+                  "<title>404 - Route not found</title></head>\n  <body><h1>Error 404</h1><p>The requested "
+                  "route does not exist. Make sure you are using the right path, domain, and port.</p>"
+                  "</body>\n</html>\n")
+
+_date_cache: tuple[int, str] = (0, "")
+
+
+def http_date() -> str:
+    """The ``Date`` header value, formatted once per second."""
+    global _date_cache
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache = (now, email.utils.formatdate(now, usegmt=True))
+    return _date_cache[1]
+
+
+def go_response(status: int, body: bytes = b"", headers: list[tuple[str, str]] | None = None) -> Response:
+    """A response with Go's header order: sorted names, then ``Date`` (then Content-Length)."""
+    ordered = sorted(headers or [], key=lambda kv: kv[0])
+    ordered.append(("Date", http_date()))
+    return Response(status, body, ordered)
+
+
+def _html_escape(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&#34;").replace("'", "&#39;"))
+
+
+def hash_secret(secret: str, iterations: int) -> str:
+    """PBKDF2-SHA256 of ``secret`` with a fresh 16-byte salt, as a self-describing string."""
+    salt = secrets.token_bytes(16)
+    key = hashlib.pbkdf2_hmac("sha256", secret.encode(), salt, iterations, 32)
+    b64 = base64.b64encode
+    return f"$pbkdf2-sha256$i={iterations},l=32${b64(salt).decode().rstrip('=')}${b64(key).decode().rstrip('=')}"
+
+
+def verify_secret(secret: str, hashed: str) -> bool:
+    """Whether ``secret`` matches a hash made by ``hash_secret``."""
+    try:
+        _, algo, params, salt_b64, key_b64 = hashed.split("$")
+        fields = dict(p.split("=", 1) for p in params.split(","))
+        salt = base64.b64decode(salt_b64 + "=" * (-len(salt_b64) % 4))
+        key = base64.b64decode(key_b64 + "=" * (-len(key_b64) % 4))
+    except ValueError:
+        return False
+    if algo != "pbkdf2-sha256":
+        return False
+    derived = hashlib.pbkdf2_hmac("sha256", secret.encode(), salt, int(fields["i"]), len(key))
+    return hmac.compare_digest(derived, key)
+
+
+class HydraEmulator:
+    """Ory Hydra's admin API (and a minimal public token endpoint) over plain in-memory dicts.
+
+    ``handle_admin`` and ``handle_public`` are the two ports' handlers; ``servers()`` wraps them
+    in ``HTTPServer`` objects sharing ``faults``.  ``version`` is ``"2.3.0"`` (default) or
+    ``"1.10.6"``.  ``system_secret`` only seeds the registration tokens' shape and is kept for
+    parity with Hydra's ``secrets.system``.
+    """
+
+    def __init__(self, version: str = "2.3.0", *, faults: FaultInjector | None = None,
+                 hash_iterations: int = 1000, system_secret: str = "sandbox-system-secret-0123456789") -> None:
+        if version not in VERSIONS:
+            raise ValueError(f"unsupported Hydra version {version!r}; choose one of {', '.join(VERSIONS)}")
+        self.version = version
+        self.v2 = version.startswith("2.")
+        self.faults = faults or FaultInjector()
+        self.hash_iterations = hash_iterations
+        self.system_secret = system_secret
+        self.clients: dict[str, dict[str, Any]] = {}
+        self.ids: list[str] = []
+        self._json: dict[str, str] = {}
+        self._public_url: str | None = None
+        self._admin_url: str | None = None
+        self._admin_server: HTTPServer | None = None
+        self._public_server: HTTPServer | None = None
+        self.token = TokenEndpoint(self)
+
+    # --- wiring ------------------------------------------------------------------------------
+
+    def servers(self, host: str = "127.0.0.1", admin_port: int = 0,
+                public_port: int = 0) -> tuple[HTTPServer, HTTPServer]:
+        """The (admin, public) servers; like real Hydra they send no ``Server`` header."""
+        self._admin_server = HTTPServer(self.handle_admin, host, admin_port, faults=self.faults)
+        self._public_server = HTTPServer(self.handle_public, host, public_port, faults=self.faults)
+        return self._admin_server, self._public_server
+
+    def set_public_url(self, url: str) -> None:
+        """Hydra's ``urls.self.issuer``: the base of ``registration_client_uri``."""
+        self._public_url = url
+
+    def set_admin_url(self, url: str) -> None:
+        """Hydra's ``urls.self.admin``: the base of the legacy paths' 307 ``Location``."""
+        self._admin_url = url
+
+    def _base(self, explicit: str | None, server: HTTPServer | None) -> str:
+        if explicit is not None:
+            base = explicit
+        elif server is not None and server.port:
+            base = server.url
+        else:
+            base = "http://"
+        return base if base.endswith("/") else base + "/"
+
+    # --- state -------------------------------------------------------------------------------
+
+    def _store(self, client: dict[str, Any], hashed: str) -> None:
+        cid = client["client_id"]
+        if cid not in self.clients:
+            bisect.insort(self.ids, cid)
+        record = stored(client, v2=self.v2)
+        self.clients[cid] = {"client": record, "hash": hashed}
+        self._json[cid] = render(record, v2=self.v2)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole state as JSON-able data, secret hashes included."""
+        return {"version": self.version,
+                "clients": [{"client": self.clients[cid]["client"], "hash": self.clients[cid]["hash"]}
+                            for cid in self.ids]}
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Replace the state with a ``snapshot()``."""
+        self.clients.clear()
+        self.ids.clear()
+        self._json.clear()
+        for item in data.get("clients", []):
+            self._store(dict(item["client"]), item["hash"])
+
+    def check_secret(self, client_id: str, secret: str) -> bool:
+        """Whether ``secret`` is the current secret of ``client_id``."""
+        record = self.clients.get(client_id)
+        return record is not None and verify_secret(secret, record["hash"])
+
+    # --- responses ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _error(err: ClientError) -> Response:
+        body = dumps({"error": err.error, "error_description": err.description}) + "\n"
+        return go_response(err.status, body.encode(), [NO_CACHE, JSON_ERR])
+
+    @staticmethod
+    def _ok(status: int, text: str, extra: list[tuple[str, str]] | None = None) -> Response:
+        return go_response(status, (text + "\n").encode(), [NO_CACHE, JSON_OK, *(extra or [])])
+
+    @staticmethod
+    def _plain(status: int, text: str, extra: list[tuple[str, str]] | None = None) -> Response:
+        headers = [("Content-Type", "text/plain; charset=utf-8"), ("X-Content-Type-Options", "nosniff")]
+        return go_response(status, text.encode(), headers + (extra or []))
+
+    def _not_allowed(self, methods: str) -> Response:
+        return self._plain(405, "Method Not Allowed\n", [("Allow", methods)])
+
+    def _route_not_found(self) -> Response:
+        if self.v2:
+            return go_response(404, ROUTE_404_HTML.encode(), [("Content-Type", "text/html; charset=utf-8")])
+        return self._plain(404, "404 page not found\n")
+
+    def _health(self, request: Request) -> Response:
+        if request.method != "GET":
+            return self._not_allowed("GET, OPTIONS")
+        return go_response(200, b'{"status":"ok"}\n', [JSON_OK])
+
+    # --- routing -----------------------------------------------------------------------------
+
+    async def handle_admin(self, request: Request) -> Response:
+        """Answer one request on the admin port."""
+        path = request.path
+        if path in ("/health/alive", "/health/ready"):
+            return self._health(request)
+        if path == "/version":
+            if request.method != "GET":
+                return self._not_allowed("GET, OPTIONS")
+            return go_response(200, (dumps({"version": "v" + self.version}) + "\n").encode(), [JSON_OK])
+        prefix = "/admin/clients" if self.v2 else "/clients"
+        if self.v2 and (path == "/clients" or path.startswith("/clients/")):
+            return self._legacy(request)
+        if path == prefix or path.startswith(prefix + "/"):
+            return self._clients(request, path[len(prefix):])
+        return self._route_not_found()
+
+    def _allowed(self, rest: str) -> str | None:
+        parts = rest.split("/")[1:] if rest else []
+        if not parts:
+            return "GET, OPTIONS, POST"
+        if len(parts) == 1 and parts[0]:
+            return "DELETE, GET, OPTIONS, PATCH, PUT"
+        if self.v2 and len(parts) == 2 and parts[0] and parts[1] == "lifespans":
+            return "OPTIONS, PUT"
+        return None
+
+    def _legacy(self, request: Request) -> Response:
+        rest = request.path[len("/clients"):]
+        allowed = self._allowed(rest)
+        if allowed is None:
+            return self._route_not_found()
+        if request.method not in allowed.split(", "):
+            return self._not_allowed(allowed)
+        location = self._base(self._admin_url, self._admin_server) + "admin/clients" + rest
+        if request.raw_query:
+            location += "?" + request.raw_query
+        headers = [NO_CACHE, ("Location", location)]
+        body = b""
+        if request.method in ("GET", "HEAD"):
+            headers.append(("Content-Type", "text/html; charset=utf-8"))
+            body = f'<a href="{_html_escape(location)}">Temporary Redirect</a>.\n\n'.encode()
+        return go_response(307, body, headers)
+
+    def _clients(self, request: Request, rest: str) -> Response:
+        method = request.method
+        if rest == "/":
+            target = request.path.rstrip("/")
+            status = 301 if method == "GET" else 308
+            headers = [("Location", target)]
+            body = b""
+            if method == "GET":
+                headers.append(("Content-Type", "text/html; charset=utf-8"))
+                body = f'<a href="{_html_escape(target)}">Moved Permanently</a>.\n\n'.encode()
+            return go_response(status, body, headers)
+        allowed = self._allowed(rest)
+        if allowed is None:
+            return self._route_not_found()
+        if method not in allowed.split(", "):
+            return self._not_allowed(allowed)
+        parts = rest.split("/")[1:] if rest else []
+        try:
+            if not parts:
+                return self._list(request) if method == "GET" else self._create(request)
+            cid = parts[0]
+            if len(parts) == 2:
+                return self._lifespans(request, cid)
+            if method == "GET":
+                return self._get(cid)
+            if method == "PUT":
+                return self._put(request, cid)
+            if method == "PATCH":
+                return self._patch(request, cid)
+            return self._delete(cid)
+        except ClientError as err:
+            if not self.v2 and err.status == 400 and err.error.startswith("The request was malformed"):
+                return self._error(UNRECOGNIZABLE)
+            return self._error(err)
+
+    # --- handlers ----------------------------------------------------------------------------
+
+    def _list(self, request: Request) -> Response:
+        page = parse_v2(request.query) if self.v2 else parse_v1(request.query)
+        if page.size == 0:
+            raise UNRECOGNIZABLE
+        name = request.arg("client_name") or ""
+        owner = request.arg("owner") or ""
+        ids = self.ids
+        if name or owner:
+            ids = [cid for cid in ids
+                   if (not name or self.clients[cid]["client"]["client_name"] == name)
+                   and (not owner or self.clients[cid]["client"]["owner"] == owner)]
+        chosen = ids[page.offset : page.offset + page.size]
+        if chosen and self.faults.take("truncate", request.method, request.path) is not None:
+            chosen = chosen[:-1]
+        body = "[" + ",".join(self._json[cid] for cid in chosen) + "]"
+        total = len(self.ids)
+        link = link_header(request.path, request.query, total, page.size, page.link_offset, v2=self.v2)
+        return self._ok(200, body, [("Link", link), ("X-Total-Count", str(total))])
+
+    def _get(self, cid: str) -> Response:
+        if cid not in self.clients:
+            raise NOT_FOUND if self.v2 else V1_UNAUTHORIZED
+        return self._ok(200, self._json[cid])
+
+    def _create(self, request: Request) -> Response:
+        client = decode(request.body, v2=self.v2)
+        if not client["client_secret"]:
+            client["client_secret"] = "".join(secrets.choice(SECRET_ALPHABET) for _ in range(26))
+        validate(client, v2=self.v2)
+        if self.v2:
+            client["registration_access_token"] = self._opaque_token()
+            client["registration_client_uri"] = (self._base(self._public_url, self._public_server)
+                                                 + "oauth2/register/" + quote(client["client_id"], safe="$&+,/:;=@"))
+        if not client["client_id"]:
+            client["client_id"] = str(uuid.uuid4())
+        if client["client_id"] in self.clients:
+            raise CONFLICT
+        now = time.time_ns()
+        client["created_at"] = rfc3339_seconds(now)
+        client["updated_at"] = rfc3339_nano(now // 1000 * 1000)
+        before_save(client)
+        secret = client["client_secret"]
+        self._store(client, hash_secret(secret, self.hash_iterations))
+        if client["token_endpoint_auth_method"] == "none":
+            client["client_secret"] = ""
+        location = ("/admin/clients/" if self.v2 else "/clients/") + client["client_id"]
+        return self._ok(201, render(client, v2=self.v2), [("Location", location)])
+
+    def _put(self, request: Request, cid: str) -> Response:
+        client = decode(request.body, v2=self.v2)
+        client["client_id"] = cid
+        validate(client, v2=self.v2)
+        if cid not in self.clients:
+            raise NOT_FOUND
+        now = time.time_ns()
+        echo_created = client["created_at"] or rfc3339_nano(now)
+        return self._update(client, now, echo_created=_normal_time(echo_created))
+
+    def _update(self, client: dict[str, Any], now: int, *, echo_created: str,
+                rehash: str | None = None) -> Response:
+        """Store an updated client; echo the secret only if one was set (``rehash`` is v1's bug)."""
+        current = self.clients[client["client_id"]]
+        secret = client["client_secret"]
+        if rehash is not None:
+            hashed = hash_secret(rehash, self.hash_iterations)
+            client["client_secret"] = rehash
+        elif secret:
+            hashed = hash_secret(secret, self.hash_iterations)
+        else:
+            hashed = current["hash"]
+        client["updated_at"] = rfc3339_nano(now // 1000 * 1000)
+        before_save(client)
+        client["created_at"] = current["client"]["created_at"]
+        self._store(client, hashed)
+        client["created_at"] = echo_created
+        client["registration_access_token"] = client["registration_client_uri"] = ""
+        return self._ok(200, render(client, v2=self.v2))
+
+    def _patch(self, request: Request, cid: str) -> Response:
+        if cid not in self.clients:
+            raise NOT_FOUND
+        record = self.clients[cid]
+        try:
+            patch = json.loads(request.body)
+            doc = json.loads(self._json[cid])
+            doc = {"client_id": doc.pop("client_id"), "client_secret": record["hash"], **doc}
+            patched = apply_patch(doc, patch, v2=self.v2)
+            if not isinstance(patched, dict):
+                raise PatchError("the patched document is not an object")
+            base = dict(record["client"], client_secret=record["hash"])
+            client = decode(json.dumps(patched).encode(), v2=self.v2, base=base)
+        except (ValueError, PatchError, ClientError):
+            raise UNRECOGNIZABLE from None
+        if not touches(patch, "/metadata"):
+            client["metadata"] = record["client"]["metadata"]
+        rehash = None
+        if client["client_secret"] == record["hash"]:
+            if self.v2:
+                client["client_secret"] = ""
+            else:
+                rehash = record["hash"]
+        validate(client, v2=self.v2)
+        if client["client_id"] not in self.clients:
+            raise NOT_FOUND
+        return self._update(client, time.time_ns(), echo_created=client["created_at"], rehash=rehash)
+
+    def _lifespans(self, request: Request, cid: str) -> Response:
+        spans = decode(request.body, struct="Lifespans")
+        if cid not in self.clients:
+            raise NOT_FOUND
+        record = self.clients[cid]
+        client = dict(record["client"])
+        for name in LIFESPANS:
+            client[name] = spans[name]
+        client["updated_at"] = rfc3339_nano(time.time_ns() // 1000 * 1000)
+        self._store(client, record["hash"])
+        return self._ok(200, self._json[cid])
+
+    def _delete(self, cid: str) -> Response:
+        if cid not in self.clients:
+            raise NOT_FOUND
+        del self.clients[cid]
+        del self._json[cid]
+        self.ids.pop(bisect.bisect_left(self.ids, cid))
+        return go_response(204, b"", [NO_CACHE])
+
+    @staticmethod
+    def _opaque_token() -> str:
+        return "ory_at_" + secrets.token_urlsafe(32) + "." + secrets.token_urlsafe(32)
+
+    # --- public port -------------------------------------------------------------------------
+
+    async def handle_public(self, request: Request) -> Response:
+        """Answer one request on the public port: health and the client-credentials grant."""
+        if request.path in ("/health/alive", "/health/ready"):
+            return self._health(request)
+        if request.path == "/oauth2/token":
+            if request.method != "POST":
+                return self._not_allowed("OPTIONS, POST")
+            return self.token.handle(request)
+        return self._plain(404, "404 page not found\n")
+
+
+def _normal_time(text: str) -> str:
+    """An RFC 3339 time as Go re-marshals it: fractional trailing zeros dropped."""
+    if "." not in text:
+        return text
+    head, _, tail = text.partition(".")
+    digits = "".join(c for c in tail if c.isdigit())
+    zone = tail[len(digits):]
+    digits = digits.rstrip("0")
+    return f"{head}.{digits}{zone}" if digits else f"{head}{zone}"

@@ -1,0 +1,400 @@
+"""The OAuth2 client document of the Hydra emulator: decoding, validation and rendering.
+
+Hydra's behaviour lives in its Go types: a body is decoded into a ``Client`` struct (unknown
+keys dropped, keys matched case-insensitively, type errors worded by ``encoding/json``), the
+validator fills defaults and checks fields in a fixed order (the first failure wins), and the
+struct is marshalled back in field-declaration order with Go's ``omitempty`` rules.  A create or
+update response shows ``null`` for list fields that were not sent while a later GET shows
+``[]``, so rendering knows which of the two forms it produces.  Everything here is pure: the
+emulator in ``hydra.py`` owns state, time and randomness and passes them in.
+
+A client is held as a plain dict of Python values keyed by JSON field name: strings, lists of
+strings (``None`` for a list that was not sent), ``metadata`` as compacted raw JSON text,
+``jwks`` as a parsed object, and lifespans as integer nanoseconds or ``None``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from reconciler.sandbox.hydra_json import (
+    GoJSONError,
+    check_time,
+    compact,
+    dumps,
+    format_duration,
+    kind_of,
+    parse_duration,
+    scan_object,
+)
+
+LIFESPANS = (
+    "authorization_code_grant_access_token_lifespan",
+    "authorization_code_grant_id_token_lifespan",
+    "authorization_code_grant_refresh_token_lifespan",
+    "client_credentials_grant_access_token_lifespan",
+    "implicit_grant_access_token_lifespan",
+    "implicit_grant_id_token_lifespan",
+    "jwt_bearer_grant_access_token_lifespan",
+    "refresh_token_grant_id_token_lifespan",
+    "refresh_token_grant_access_token_lifespan",
+    "refresh_token_grant_refresh_token_lifespan",
+)
+
+# (JSON name, kind, omitempty, v2 only), in Go struct order, which is the response key order.
+FIELDS: tuple[tuple[str, str, bool, bool], ...] = (
+    ("client_id", "str", False, False),
+    ("client_name", "str", False, False),
+    ("client_secret", "secret", True, False),
+    ("redirect_uris", "list", False, False),
+    ("grant_types", "list", False, False),
+    ("response_types", "list", False, False),
+    ("scope", "str", False, False),
+    ("audience", "list", False, False),
+    ("owner", "str", False, False),
+    ("policy_uri", "str", False, False),
+    ("allowed_cors_origins", "list", False, False),
+    ("tos_uri", "str", False, False),
+    ("client_uri", "str", False, False),
+    ("logo_uri", "str", False, False),
+    ("contacts", "list", False, False),
+    ("client_secret_expires_at", "int", False, False),
+    ("subject_type", "str", False, False),
+    ("sector_identifier_uri", "str", True, False),
+    ("jwks_uri", "str", True, False),
+    ("jwks", "jwks", True, False),
+    ("token_endpoint_auth_method", "str", True, False),
+    ("token_endpoint_auth_signing_alg", "str", True, False),
+    ("request_uris", "list", True, False),
+    ("request_object_signing_alg", "str", True, False),
+    ("userinfo_signed_response_alg", "str", True, False),
+    ("created_at", "time", False, False),
+    ("updated_at", "time", False, False),
+    ("frontchannel_logout_uri", "str", True, False),
+    ("frontchannel_logout_session_required", "bool", True, False),
+    ("post_logout_redirect_uris", "list", True, False),
+    ("backchannel_logout_uri", "str", True, False),
+    ("backchannel_logout_session_required", "bool", True, False),
+    ("metadata", "raw", True, False),
+    ("registration_access_token", "secret", True, True),
+    ("registration_client_uri", "secret", True, True),
+    ("access_token_strategy", "str", True, True),
+    ("skip_consent", "bool", False, True),
+    ("skip_logout_consent", "nbool", False, True),
+    *((name, "dur", False, True) for name in LIFESPANS),
+)
+_KIND = {name: kind for name, kind, _, _ in FIELDS}
+_GO_TYPE = {"str": "string", "secret": "string", "list": "sqlxx.StringSliceJSONFormat", "int": "int",
+            "bool": "bool", "jwks": "x.JoseJSONWebKeySet"}
+_JWK_TYPES = frozenset({"RSA", "EC", "OKP", "oct"})
+_INT = re.compile(r"-?(0|[1-9][0-9]*)$")
+
+META_PREFIX = ("The value of one of the Client Metadata fields is invalid and the server has rejected "
+               "this request. Note that an Authorization Server MAY choose to substitute a valid value "
+               "for any requested parameter of a Client's Metadata.")
+REDIRECT_PREFIX = "The value of one or more redirect_uris is invalid."
+DEFAULT_SCOPE = "offline_access offline openid"
+PRIVATE_KEY_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
+
+
+@dataclass(frozen=True)
+class ClientError(Exception):
+    """A client that Hydra refuses: status and the two fields of the error body."""
+
+    status: int
+    error: str
+    description: str
+
+
+def decode_error(message: str) -> ClientError:
+    """The 400 Hydra answers when a body does not decode (quotes become single quotes)."""
+    return ClientError(400, "The request was malformed or contained invalid parameters",
+                       ("Unable to decode the request body: " + message).replace('"', "'"))
+
+
+def metadata_error(hint: str) -> ClientError:
+    """An ``invalid_client_metadata`` 400 with the fixed prefix and ``hint``."""
+    text = f"{META_PREFIX} {hint}" if hint else META_PREFIX
+    return ClientError(400, "invalid_client_metadata", text.replace('"', "'"))
+
+
+def empty_client() -> dict[str, Any]:
+    """A zero-valued client, as Go's ``client.Client{}``."""
+    out: dict[str, Any] = {}
+    for name, kind, _, _ in FIELDS:
+        if kind in ("str", "secret"):
+            out[name] = ""
+        elif kind == "int":
+            out[name] = 0
+        elif kind == "bool":
+            out[name] = False
+        else:
+            out[name] = None
+    return out
+
+
+def _field_for(key: str, names: dict[str, str]) -> str | None:
+    if key in _KIND:
+        return key
+    return names.get(key.lower())
+
+
+def decode(body: bytes, *, struct: str = "Client", v2: bool = True,
+           base: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Decode a request body into a client dict as Go's decoder fills a struct.
+
+    The struct is a zero client, or a copy of ``base`` (PATCH decodes the patched document
+    over the current client, so a removed key keeps its old value).  ``struct`` is ``Client``
+    for client bodies and ``Lifespans`` for the lifespans endpoint, which only decodes the ten
+    lifespan fields.  Raises ``ClientError`` (400).
+    """
+    try:
+        kind, members = scan_object(body)
+    except GoJSONError as exc:
+        raise decode_error(str(exc)) from None
+    go_value = "client.Client" if struct == "Client" else "client.Lifespans"
+    if kind not in ("object", "null"):
+        raise decode_error(f"json: cannot unmarshal {kind} into Go value of type {go_value}")
+    allowed = {n for n, _, _, only2 in FIELDS if (v2 or not only2)}
+    if struct != "Client":
+        allowed = set(LIFESPANS)
+    names = {n.lower(): n for n in allowed}
+    client = dict(base) if base is not None else empty_client()
+    saved: ClientError | None = None
+    for key, raw in members:
+        name = _field_for(key, names)
+        if name is None or name not in allowed:
+            continue
+        try:
+            _assign(client, name, raw, struct)
+        except _TypeMismatch as exc:
+            saved = saved or decode_error(str(exc))
+    if saved is not None:
+        raise saved
+    return client
+
+
+class _TypeMismatch(Exception):
+    """A Go ``UnmarshalTypeError``: remembered, decoding goes on, the first one is reported."""
+
+
+def _mismatch(what: str, struct: str, name: str, go_type: str) -> _TypeMismatch:
+    return _TypeMismatch(f"json: cannot unmarshal {what} into Go struct field {struct}.{name} of type {go_type}")
+
+
+def _assign(client: dict[str, Any], name: str, raw: str, struct: str) -> None:
+    kind = _KIND[name]
+    jkind = kind_of(raw)
+    if kind == "raw":
+        client[name] = compact(raw)
+        return
+    if kind == "dur":
+        if jkind == "null":
+            client[name] = None
+            return
+        if jkind != "string":
+            path = f"Client.Lifespans.{name}" if struct == "Client" else f"Lifespans.{name}"
+            raise decode_error(f"json: cannot unmarshal {jkind} into Go struct field {path} of type string")
+        try:
+            client[name] = parse_duration(json.loads(raw))
+        except ValueError as exc:
+            raise decode_error(str(exc)) from None
+        return
+    if jkind == "null":
+        if kind in ("list", "jwks", "nbool"):
+            client[name] = None
+        return
+    value = json.loads(raw)
+    if kind in ("str", "secret"):
+        if jkind != "string":
+            raise _mismatch(jkind, struct, name, "string")
+        client[name] = value
+    elif kind == "list":
+        if jkind != "array":
+            raise _mismatch(jkind, struct, name, _GO_TYPE["list"])
+        bad = next((v for v in value if not isinstance(v, str)), _Missing)
+        if bad is not _Missing:
+            client[name] = [v for v in value if isinstance(v, str)]
+            raise _mismatch(kind_of(json.dumps(bad)), struct, name, "string")
+        client[name] = value
+    elif kind == "int":
+        if jkind != "number":
+            raise _mismatch(jkind, struct, name, "int")
+        if not _INT.match(raw.strip()):
+            raise _mismatch(f"number {raw.strip()}", struct, name, "int")
+        client[name] = int(raw)
+    elif kind == "bool":
+        if jkind != "bool":
+            raise _mismatch(jkind, struct, name, "bool")
+        client[name] = value
+    elif kind == "nbool":
+        if jkind != "bool":
+            raise decode_error(f"json: cannot unmarshal {jkind} into Go value of type bool")
+        client[name] = value
+    elif kind == "time":
+        if jkind != "string":
+            raise decode_error("Time.UnmarshalJSON: input is not a JSON string")
+        try:
+            check_time(value)
+        except ValueError as exc:
+            raise decode_error(str(exc)) from None
+        client[name] = value
+    elif kind == "jwks":
+        if jkind != "object":
+            raise _mismatch(jkind, struct, name, _GO_TYPE["jwks"])
+        for key in value.get("keys") or []:
+            kty = key.get("kty") if isinstance(key, dict) else None
+            if kty not in _JWK_TYPES:
+                raise decode_error(f"go-jose/go-jose: unknown json web key type \"{kty or ''}\"")
+        client[name] = value
+
+
+class _MissingType:
+    pass
+
+
+_Missing = _MissingType()
+
+
+# --- validation ------------------------------------------------------------------------------
+
+def _parse_request_uri(uri: str) -> bool:
+    """Whether Go's ``url.ParseRequestURI`` accepts ``uri`` (absolute URI or absolute path)."""
+    if not uri or any(ord(c) < 0x21 or c == "\x7f" for c in uri):
+        return False
+    if uri.startswith("/"):
+        return True
+    m = re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", uri)
+    if m is None:
+        return False
+    rest = uri[m.end():]
+    if rest.startswith("//"):
+        authority = rest[2:].split("/", 1)[0].split("?", 1)[0].rsplit("@", 1)[-1]
+        if ":" in authority and not authority.endswith("]"):
+            port = authority.rsplit(":", 1)[1]
+            if port and not port.isdigit():
+                return False
+    return True
+
+
+def _host(uri: str) -> tuple[str, str]:
+    parts = urlsplit(uri)
+    return parts.scheme, parts.netloc.rsplit("@", 1)[-1]
+
+
+def validate(client: dict[str, Any], *, v2: bool) -> None:
+    """Fill server defaults and check fields in Hydra's order; raise the first ``ClientError``."""
+    if not client["token_endpoint_auth_method"]:
+        client["token_endpoint_auth_method"] = "client_secret_basic"
+    if client["token_endpoint_auth_method"] == "private_key_jwt":
+        if not client["jwks_uri"] and not (client["jwks"] or {}).get("keys"):
+            raise metadata_error("When token_endpoint_auth_method is 'private_key_jwt', "
+                                 "either jwks or jwks_uri must be set.")
+        alg = client["token_endpoint_auth_signing_alg"]
+        if alg and alg not in PRIVATE_KEY_ALGS:
+            raise metadata_error("Only RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384 and ES512 "
+                                 "are supported as algorithms for private key authentication.")
+    if client["jwks_uri"] and client["jwks"] is not None:
+        raise metadata_error("Fields jwks and jwks_uri can not both be set, you must choose one.")
+    secret = client["client_secret"]
+    if secret and len(secret) < 6:
+        raise metadata_error("Field client_secret must contain a secret that is at least 6 characters long.")
+    if not client["scope"]:
+        client["scope"] = DEFAULT_SCOPE
+    origins = []
+    for origin in client["allowed_cors_origins"] or []:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https"):
+            raise metadata_error(f"Origin URL {origin} must use https:// or http:// as HTTP scheme.")
+        if "@" in parts.netloc:
+            raise metadata_error(f"Origin URL {origin} has HTTP user and/or password set which is not allowed.")
+        if parts.path.rstrip("/") or parts.query or parts.fragment:
+            raise metadata_error(f"Origin URL {origin} must have an empty path, query, and fragment "
+                                 "but one of the parts is not empty.")
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    if client["allowed_cors_origins"] is not None:
+        client["allowed_cors_origins"] = origins
+    if client["sector_identifier_uri"]:
+        if not client["sector_identifier_uri"].startswith("https://"):
+            raise metadata_error("")
+        raise metadata_error(f"Unable to connect to URL set by sector_identifier_uri: "
+                             f"{client['sector_identifier_uri']} is not reachable from the sandbox.")
+    if not client["userinfo_signed_response_alg"]:
+        client["userinfo_signed_response_alg"] = "none"
+    if client["userinfo_signed_response_alg"] not in ("none", "RS256"):
+        raise metadata_error("Field userinfo_signed_response_alg can either be 'none' or 'RS256'.")
+    for uri in client["redirect_uris"] or []:
+        if not _parse_request_uri(uri):
+            raise ClientError(400, "invalid_redirect_uri", f"{REDIRECT_PREFIX} Unable to parse redirect URL: {uri}")
+        if "#" in uri:
+            raise ClientError(400, "invalid_redirect_uri",
+                              f"{REDIRECT_PREFIX} Redirect URIs must not contain fragments (#).")
+    if not client["subject_type"]:
+        client["subject_type"] = "public"
+    if client["subject_type"] != "public":
+        raise metadata_error(f"Subject type {client['subject_type']} is not supported by server, "
+                             "only [public] are allowed.")
+    redirect_hosts = {_host(u) for u in client["redirect_uris"] or []}
+    for uri in client["post_logout_redirect_uris"] or []:
+        if not _parse_request_uri(uri):
+            raise metadata_error(f"Unable to parse post_logout_redirect_uri: {uri}")
+        if _host(uri) not in redirect_hosts:
+            raise metadata_error(f"post_logout_redirect_uri '{uri}' must match the domain, port, scheme "
+                                 "of at least one of the registered redirect URIs but did not'")
+    if v2 and client["access_token_strategy"]:
+        strategy = client["access_token_strategy"].lower()
+        if strategy not in ("jwt", "opaque"):
+            raise metadata_error("invalid access token strategy: expected one of [jwt, opaque] "
+                                 f"but got {client['access_token_strategy']}")
+        client["access_token_strategy"] = strategy
+    client["client_secret_expires_at"] = 0
+
+
+def before_save(client: dict[str, Any]) -> None:
+    """What Hydra's ``BeforeSave`` hook fills in: ``[]`` and ``{}`` for unset values."""
+    if client["audience"] is None:
+        client["audience"] = []
+    if client["allowed_cors_origins"] is None:
+        client["allowed_cors_origins"] = []
+    if client["metadata"] is None:
+        client["metadata"] = "{}"
+    if client["jwks"] is None:
+        client["jwks"] = {}
+
+
+def stored(client: dict[str, Any], *, v2: bool) -> dict[str, Any]:
+    """The client as read back from the database: lists never nil (v1 splits on ``|``)."""
+    out = dict(client)
+    out["client_secret"] = ""
+    out["registration_access_token"] = ""
+    out["registration_client_uri"] = ""
+    for name, kind, _, _ in FIELDS:
+        if kind == "list":
+            values = out[name] or []
+            if not v2:
+                values = [part for value in values for part in value.split("|")]
+            out[name] = list(values)
+    return out
+
+
+def render(client: dict[str, Any], *, v2: bool) -> str:
+    """Marshal ``client`` as Hydra does, in struct order and with ``omitempty`` applied."""
+    parts: list[str] = []
+    for name, kind, omitempty, only2 in FIELDS:
+        if only2 and not v2:
+            continue
+        value = client[name]
+        if omitempty and not value and not (kind == "jwks" and value is not None):
+            continue
+        if kind == "raw":
+            text = value
+        elif kind == "dur":
+            text = "null" if value is None else f'"{format_duration(value)}"'
+        else:
+            text = dumps(value)
+        parts.append(f'"{name}":{text}')
+    return "{" + ",".join(parts) + "}"
