@@ -9,6 +9,7 @@ before raising, so one run of ``reconcile validate`` shows them all.
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -86,6 +87,16 @@ def _allowed(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
     return sorted(f.alias or n for n, f in fields.items())
 
 
+def _hint(name: str, allowed: list[str]) -> str:
+    """`` (did you mean 'x'?)``, or the allowed names when they are few, or nothing."""
+    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.75)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    if 0 < len(allowed) <= 12:
+        return f" (allowed: {', '.join(allowed)})"
+    return ""
+
+
 def _model_in(annotation: Any) -> Any:
     """The BaseModel inside ``X | None``, ``list[X]`` or ``Annotated[X, ...]``, if any."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -113,8 +124,7 @@ def _problems_of(error: ValidationError, parsed: ParsedFile) -> list[Problem]:
             for key, _ in getattr(parent, "value", []):
                 if getattr(key, "value", None) == loc[-1]:
                     node = key
-            allowed = _allowed(DesiredStateFile, loc[:-1])
-            message = "unknown field" + (f" (allowed: {', '.join(allowed)})" if allowed else "")
+            message = "unknown field" + _hint(str(loc[-1]), _allowed(DesiredStateFile, loc[:-1]))
         elif kind in _TYPE_MESSAGES:
             message = _TYPE_MESSAGES[kind]
         line, column = position(node)
@@ -165,6 +175,4 @@ def load_state(
     ``env`` defaults to ``os.environ``; ``var_files`` supply ``${var:name}`` (later files win).
     """
     parsed_files, problems = load_files(Path(path), var_files=var_files, env=env)
-    if problems:
-        raise DesiredStateError(sort_problems(problems))
-    return resolve(parsed_files)
+    return resolve(parsed_files, prior=problems)

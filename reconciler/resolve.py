@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.errors import DesiredStateError, Problem
-from reconciler.kinds import DesiredObject, Kind, ResolvedState
+from reconciler.kinds import LEVELS, DesiredObject, Kind, ResolvedState
 from reconciler.models.desired import SECTIONS
 from reconciler.models.durations import normalize_duration
 from reconciler.models.hydra import LIFESPANS
@@ -73,6 +73,16 @@ def _plain(value: Any) -> Any:
     return value.reveal() if isinstance(value, Secret) else value
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _items(data: Any, system: str, section: str) -> list[Any]:
+    """The list ``data[system][section]``, or [] when the file is too broken to have one."""
+    part = data.get(system) if isinstance(data, dict) else None
+    return _list(part.get(section)) if isinstance(part, dict) else []
+
+
 def collect(files: Iterable[ParsedFile]) -> tuple[dict[Kind, dict[str, Entry]], list[Problem]]:
     """Every declared object by kind and key; a key declared twice is a problem naming both places."""
     entries: dict[Kind, dict[str, Entry]] = {}
@@ -91,11 +101,15 @@ def collect(files: Iterable[ParsedFile]) -> tuple[dict[Kind, dict[str, Entry]], 
         if not isinstance(parsed.data, dict):
             continue
         for system, section, kind, key_field in SECTIONS:
-            for i, raw in enumerate((parsed.data.get(system) or {}).get(section) or []):
+            for i, raw in enumerate(_items(parsed.data, system, section)):
+                if not isinstance(raw, dict) or key_field not in raw:
+                    continue
                 entry = Entry(kind, str(_plain(raw[key_field])), raw, parsed, (system, section, i))
                 add(entry, key_field)
                 if kind is Kind.CONSUMER:
-                    for j, cred in enumerate(raw.get("credentials") or []):
+                    for j, cred in enumerate(_list(raw.get("credentials"))):
+                        if not isinstance(cred, dict) or "id" not in cred:
+                            continue
                         key = f"{entry.key}/{_plain(cred['id'])}"
                         add(Entry(Kind.CREDENTIAL, key, cred, parsed, (*entry.loc, "credentials", j)), "id")
     return entries, problems
@@ -113,7 +127,8 @@ def check_references(entries: dict[Kind, dict[str, Entry]]) -> list[Problem]:
                 problems.append(entry.problem([field], f"unknown {target.value} {ref!r} (known: {known})"))
     rules: dict[str, Entry] = {}
     for entry in entries.get(Kind.GLOBAL_RULE, {}).values():
-        for name in entry.raw.get("plugins") or {}:
+        plugins = entry.raw.get("plugins")
+        for name in plugins if isinstance(plugins, dict) else {}:
             if name in rules:
                 first = rules[name]
                 message = f"plugin {name!r} is already in global rule {first.key!r} (APISIX 3.15+ allows one)"
@@ -129,7 +144,7 @@ def issuer_of(files: Iterable[ParsedFile]) -> tuple[str | None, list[Problem]]:
     problems = []
     for parsed in files:
         hydra = parsed.data.get("hydra") if isinstance(parsed.data, dict) else None
-        if not isinstance(hydra, dict) or "issuer" not in hydra:
+        if not isinstance(hydra, dict) or not isinstance(hydra.get("issuer"), str | Secret):
             continue
         issuer = str(_plain(hydra["issuer"]))
         if found is None:
@@ -235,22 +250,36 @@ def apisix_body(entry: Entry) -> dict[str, Any]:
     return mark_secrets(entry.kind, body)
 
 
-def resolve(files: Sequence[ParsedFile]) -> ResolvedState:
-    """Merge validated files into a ``ResolvedState``; raise ``DesiredStateError`` with every problem."""
+def resolve(files: Sequence[ParsedFile], prior: Sequence[Problem] = ()) -> ResolvedState:
+    """Merge validated files into a ``ResolvedState``; raise ``DesiredStateError`` with every problem.
+
+    ``prior`` are the problems loading found.  With some, the whole-state checks still run (so
+    one run reports everything), but an object too broken to resolve is skipped quietly: its
+    own problems are already reported.
+    """
     entries, problems = collect(files)
+    problems = [*prior, *problems]
     issuer, issuer_problems = issuer_of(files)
     problems += issuer_problems + check_references(entries)
     clients = entries.get(Kind.OAUTH2_CLIENT, {})
     objects: dict[Kind, dict[str, Any]] = {}
-    for kind, by_key in entries.items():
+    for kind in LEVELS:
+        by_key = entries.get(kind)
+        if not by_key:
+            continue
         out = objects.setdefault(kind, {})
         for key, entry in by_key.items():
-            body = client_body(entry.raw) if kind is Kind.OAUTH2_CLIENT else apisix_body(entry)
-            plugins = body.get("plugins")
-            if kind in OIDC_KINDS and isinstance(plugins, dict):
-                conf = plugins.get("openid-connect")
-                if isinstance(conf, dict) and "client" in conf:
-                    problems += link_client(entry, ["plugins", "openid-connect"], conf, clients, issuer)
+            try:
+                body = client_body(entry.raw) if kind is Kind.OAUTH2_CLIENT else apisix_body(entry)
+                plugins = body.get("plugins")
+                if kind in OIDC_KINDS and isinstance(plugins, dict):
+                    conf = plugins.get("openid-connect")
+                    if isinstance(conf, dict) and "client" in conf:
+                        problems += link_client(entry, ["plugins", "openid-connect"], conf, clients, issuer)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                if not prior:
+                    raise
+                continue
             out[key] = DesiredObject(kind, key, body, entry.source)
     if problems:
         raise DesiredStateError(sort_problems(problems))

@@ -146,8 +146,10 @@ class _Builder:
                 continue
             first[key] = key_node
             self.path.append(key)
-            result[key] = self.build(value_node)
+            value = self.build(value_node)
             self.path.pop()
+            if value is not None:  # a null was reported; leaving the key out avoids echo problems
+                result[key] = value
         for merge in merges:
             sources = merge.value if isinstance(merge, yaml.SequenceNode) else [merge]
             for source in sources:

@@ -71,6 +71,19 @@ def _absolute_uri(value: str, field: str) -> str:
     return value
 
 
+def _redirect_uri(value: str) -> str:
+    return _absolute_uri(value, "redirect URI")
+
+
+def _cors_origin(origin: str) -> str:
+    parts = urlsplit(origin)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"CORS origin {origin!r} must be an http or https origin")
+    if parts.username or parts.password or parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"CORS origin {origin!r} must not have user info, path, query or fragment")
+    return origin
+
+
 def _origin(uri: str) -> tuple[str, str, int | None]:
     parts = urlsplit(uri)
     default = {"http": 80, "https": 443}.get(parts.scheme)
@@ -85,7 +98,7 @@ class OAuth2Client(Strict):
     client_secret: str | None = Field(
         None, min_length=6, description="Secret (>= 6 characters; use ${env:...}); omit to leave it unmanaged."
     )
-    redirect_uris: list[str] | None = Field(None, description="Absolute redirect URIs without fragments.")
+    redirect_uris: list[Annotated[str, AfterValidator(_redirect_uri)]] | None = Field(None, description="Absolute redirect URIs without fragments.")
     grant_types: list[Literal[GRANT_TYPES]] | None = Field(None, description="OAuth2 grant types.")  # type: ignore[valid-type]
     response_types: list[Annotated[str, AfterValidator(_check_response_type)]] | None = None
     scope: str | list[str] = Field(description="Scopes: a space-separated string or a list; never empty.")
@@ -95,7 +108,7 @@ class OAuth2Client(Strict):
     tos_uri: str | None = None
     client_uri: str | None = None
     logo_uri: str | None = None
-    allowed_cors_origins: list[str] | None = None
+    allowed_cors_origins: list[Annotated[str, AfterValidator(_cors_origin)]] | None = None
     contacts: list[str] | None = None
     subject_type: Literal["public", "pairwise"] | None = None
     sector_identifier_uri: str | None = None
@@ -132,24 +145,6 @@ class OAuth2Client(Strict):
         words = value.split() if isinstance(value, str) else value
         if not words or any(not w or " " in w for w in words):
             raise ValueError("scope must name at least one scope (Hydra would fill 'offline_access offline openid')")
-        return value
-
-    @field_validator("redirect_uris")
-    @classmethod
-    def _redirects(cls, value: list[str] | None) -> list[str] | None:
-        for uri in value or []:
-            _absolute_uri(uri, "redirect URI")
-        return value
-
-    @field_validator("allowed_cors_origins")
-    @classmethod
-    def _cors(cls, value: list[str] | None) -> list[str] | None:
-        for origin in value or []:
-            parts = urlsplit(origin)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise ValueError(f"CORS origin {origin!r} must be an http or https origin")
-            if parts.username or parts.password or parts.path not in ("", "/") or parts.query or parts.fragment:
-                raise ValueError(f"CORS origin {origin!r} must not have user info, path, query or fragment")
         return value
 
     @model_validator(mode="after")
