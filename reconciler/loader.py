@@ -17,10 +17,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from reconciler.errors import DesiredStateError, Problem
+from reconciler.errors import Problem
 from reconciler.kinds import ResolvedState
 from reconciler.models.desired import DesiredStateFile
-from reconciler.resolve import resolve, sort_problems
+from reconciler.resolve import resolve
 from reconciler.secrets import wire
 from reconciler.variables import Variables
 from reconciler.yamlfile import ParsedFile, compose, dotted, find_node, parse_file, position, to_data

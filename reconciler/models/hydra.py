@@ -98,7 +98,9 @@ class OAuth2Client(Strict):
     client_secret: str | None = Field(
         None, min_length=6, description="Secret (>= 6 characters; use ${env:...}); omit to leave it unmanaged."
     )
-    redirect_uris: list[Annotated[str, AfterValidator(_redirect_uri)]] | None = Field(None, description="Absolute redirect URIs without fragments.")
+    redirect_uris: list[Annotated[str, AfterValidator(_redirect_uri)]] | None = Field(
+        None, description="Absolute redirect URIs without fragments."
+    )
     grant_types: list[Literal[GRANT_TYPES]] | None = Field(None, description="OAuth2 grant types.")  # type: ignore[valid-type]
     response_types: list[Annotated[str, AfterValidator(_check_response_type)]] | None = None
     scope: str | list[str] = Field(description="Scopes: a space-separated string or a list; never empty.")
