@@ -56,6 +56,12 @@ class Secret:
     def __len__(self) -> int:
         return len(self._value)
 
+    def __copy__(self) -> Secret:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Secret:
+        return self  # immutable: copies may share it
+
     def __reduce__(self) -> tuple[Any, ...]:
         raise TypeError("a Secret cannot be pickled")
 

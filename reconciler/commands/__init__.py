@@ -11,8 +11,8 @@ from reconciler.commands.validate import validate  # noqa: E402
 
 COMMANDS += [validate, schema]
 
-from reconciler.commands.plan import plan_command  # noqa: E402
 from reconciler.commands.apply import apply_command  # noqa: E402
+from reconciler.commands.plan import plan_command  # noqa: E402
 
 COMMANDS += [plan_command, apply_command]
 

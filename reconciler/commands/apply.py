@@ -25,7 +25,7 @@ from reconciler.commands.common import (
 )
 from reconciler.commands.plan import prune_options
 from reconciler.engine import Run, plan_and_apply
-from reconciler.report import render_apply_result, render_plan
+from reconciler.report import render_plan
 from reconciler.report.colors import use_color
 from reconciler.report.progress import ApplyPrinter
 
@@ -49,9 +49,14 @@ def apply_command(path: Path, var_files: tuple[Path, ...], auto_approve: bool, p
     if path.is_file() and path.suffix == ".json":
         from reconciler.planfile import apply_saved_plan
 
-        run = apply_saved_plan(path, conn, parallelism=parallelism, rps=rps,
-                               observer_factory=lambda total: _printer(fmt, total))
-        _finish(run, fmt)
+        printers: list[ApplyPrinter] = []
+
+        def factory(total: int) -> ApplyPrinter:
+            printers.append(_printer(fmt, total))
+            return printers[-1]
+
+        run = apply_saved_plan(path, conn, parallelism=parallelism, rps=rps, observer_factory=factory)
+        _finish(run, fmt, printers[-1] if printers else None)
         return
     desired = load_or_exit(path, var_files)
     options = build_options(kw, prune=kw.pop("prune"), allow_empty=kw.pop("allow_empty"),
@@ -62,7 +67,7 @@ def apply_command(path: Path, var_files: tuple[Path, ...], auto_approve: bool, p
     def confirm(plan: Plan) -> bool:
         nonlocal printer
         if fmt == "text":
-            click.echo(render_plan(plan, "text", color=color))
+            click.echo(render_plan(plan, "text", color=color), nl=False)
         if not auto_approve:
             if not sys.stdin.isatty():
                 raise click.UsageError("apply needs --auto-approve when not run on a terminal")
@@ -78,25 +83,22 @@ def apply_command(path: Path, var_files: tuple[Path, ...], auto_approve: bool, p
 
     run = plan_and_apply(desired, conn, options, confirm=confirm, parallelism=parallelism, rps=rps,
                          observer=observer)
-    if printer is not None:
-        printer.close()
     if run.result is None and not run.plan.has_changes:
         if fmt == "text":
-            click.echo(render_plan(run.plan, "text", color=color))
+            click.echo(render_plan(run.plan, "text", color=color), nl=False)
         return
-    _finish(run, fmt)
+    _finish(run, fmt, printer)
 
 
 def _printer(fmt: str, total: int) -> ApplyPrinter:
     return ApplyPrinter(sys.stdout, fmt, total=total, color=fmt == "text" and use_color(sys.stdout))  # type: ignore[arg-type]
 
 
-def _finish(run: Run, fmt: str) -> None:
+def _finish(run: Run, fmt: str, printer: ApplyPrinter | None) -> None:
     if run.result is None:
         return
-    if fmt == "text":
-        click.echo(render_apply_result(run.result, "text", color=use_color(sys.stdout)))
-    else:
-        click.echo(render_apply_result(run.result, "json"))
+    if printer is None:
+        printer = _printer(fmt, 0)
+    printer.finish(run.result)
     if not run.result.ok:
         sys.exit(1)

@@ -54,7 +54,7 @@ def plan_command(path: Path, var_files: tuple[Path, ...], fmt: str, out: Path | 
     options = build_options(kw, prune=kw.pop("prune"), allow_empty=kw.pop("allow_empty"),
                             max_deletes=kw.pop("max_deletes"), adopt=kw.pop("adopt"))
     run = make_plan(desired, conn, options)
-    click.echo(render_plan(run.plan, fmt, color=fmt == "text" and use_color(sys.stdout)))  # type: ignore[arg-type]
+    click.echo(render_plan(run.plan, fmt, color=fmt == "text" and use_color(sys.stdout)), nl=False)  # type: ignore[arg-type]
     if out is not None:
         from reconciler.planfile import save_plan
 
