@@ -134,7 +134,12 @@ class Sandbox:
             assert hydra is not None
             self.hydra_admin_url, self.hydra_public_url = servers[1].url, servers[2].url
             admin_url, public_url = self.hydra_admin_url, self.hydra_public_url
-            thread.call(lambda: (hydra.set_admin_url(admin_url), hydra.set_public_url(public_url)))
+
+            def _self_urls() -> None:
+                hydra.set_admin_url(admin_url)
+                hydra.set_public_url(public_url)
+
+            thread.call(_self_urls)
         if saved is not None:
             self._restore(saved)
 

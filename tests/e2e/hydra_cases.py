@@ -135,6 +135,10 @@ CASES: list[Case] = [
     Case("create-wrong-type", [post({"client_id": "w", "client_name": 5})]),
     Case("create-wrong-list-type", [post({"client_id": "w", "redirect_uris": "https://a.example/cb"})]),
     Case("create-body-is-array", [post(b"[]")]),
+    Case("create-body-empty", [post(b"")]),
+    Case("create-trailing-data-ignored", [post(b'{"client_id": "t"} trailing'), get("/admin/clients/t")]),
+    Case("create-jwks-key-not-checked", [post({"client_id": "j", "jwks": {"keys": [{"kty": "RSA", "n": "abc",
+                                                                                   "e": "AQAB"}]}})]),
     Case("create-metadata-null", [post({"client_id": "m", "metadata": None}), get("/admin/clients/m")]),
     Case("create-metadata-array", [post({"client_id": "m", "metadata": [1, "two"]}), get("/admin/clients/m")]),
     Case("create-metadata-nested", [post({"client_id": "m", "metadata": {"b": {"c": [1.5, True]}, "a": None}})]),
@@ -252,12 +256,20 @@ def sent_secrets(steps: list[Step]) -> set[str]:
     return found
 
 
+def timestamp_shape(value: str) -> str:
+    """A timestamp reduced to its format: whole seconds or a fraction, UTC ``Z`` or an offset."""
+    match = re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", value)
+    if match is None:
+        return f"<not RFC 3339: {value!r}>"
+    return f"<timestamp{' with fraction' if match.group(1) else ''}{'' if match.group(2) == 'Z' else ' offset'}>"
+
+
 def mask_client(obj: dict[str, Any], secrets: set[str], public_url: str) -> dict[str, Any]:
     """Mask the generated parts of one client object."""
     out = dict(obj)
     for key in TIMESTAMPS:
-        if key in out:
-            out[key] = "<timestamp>" if isinstance(out[key], str) and out[key] else out[key]
+        if isinstance(out.get(key), str):
+            out[key] = timestamp_shape(out[key])
     if isinstance(out.get("client_id"), str) and UUID.match(out["client_id"]):
         out["client_id"] = "<uuid>"
     secret = out.get("client_secret")
@@ -281,7 +293,7 @@ def normalise(status: int, headers: dict[str, str], body: bytes, secrets: set[st
     try:
         parsed = json.loads(body) if body else None
     except ValueError:
-        parsed = body.decode(errors="replace")
+        parsed = body.decode(errors="replace").replace(admin_url, "<admin>")
     if isinstance(parsed, dict) and "client_id" in parsed:
         parsed = mask_client(parsed, secrets, public_url)
     elif isinstance(parsed, list):
