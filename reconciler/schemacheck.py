@@ -14,6 +14,7 @@ from typing import Any
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import SchemaError
 
+from reconciler import defaults
 from reconciler.kinds import APISIX_KINDS, Kind, ResolvedState
 from reconciler.normalize import Schemas, schema_type
 from reconciler.secrets import Secret
@@ -65,7 +66,10 @@ def check_plugins(desired: ResolvedState, schemas: Schemas) -> list[str]:
                 validator = _validator(schema, cache)
                 if validator is None:
                     continue
-                errors = sorted(validator.iter_errors(_placeholder(conf)), key=lambda e: list(e.path))
+                # APISIX fills defaults while it validates, so an ``if`` on a defaulted field (limit-count's
+                # ``policy``) sees the default; plain jsonschema would take the absent field as a match.
+                filled = defaults.fill(schema, _placeholder(conf))
+                errors = sorted(validator.iter_errors(filled), key=lambda e: list(e.path))
                 if errors:
                     first = errors[0]
                     where = ".".join(str(p) for p in first.path)
