@@ -24,6 +24,9 @@ class Step:
     method: str
     path: str
     body: Body = None
+    port: str = "admin"
+    form: dict[str, str] | None = None
+    basic: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,13 @@ def token(offset: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def tok(basic: tuple[str, str] | None = None, **form: str) -> Step:
+    """``POST /oauth2/token`` on the public port with a form (and HTTP Basic credentials)."""
+    return Step("POST", "/oauth2/token", port="public", form={"grant_type": "client_credentials", **form},
+                basic=basic)
+
+
+CC = {"client_secret": "cc-secret-1", "grant_types": ["client_credentials"]}
 FIVE = make("a1", "a2", "a3", "a4", "a5")
 PK_JWKS = {"keys": [{"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256", "e": "AQAB",
                      "n": "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboI"
@@ -233,6 +243,29 @@ CASES: list[Case] = [
     Case("delete-existing", [*make("d"), Step("DELETE", "/admin/clients/d"), lst()]),
     Case("delete-unknown", [Step("DELETE", "/admin/clients/nope")]),
     Case("delete-twice", [*make("d"), Step("DELETE", "/admin/clients/d"), Step("DELETE", "/admin/clients/d")]),
+    # -- token endpoint (public port) -----------------------------------------------------
+    Case("token-ok", [*make("cc", **CC), tok(("cc", "cc-secret-1"))]),
+    Case("token-wrong-secret", [*make("cc", **CC), tok(("cc", "cc-secret-2"))]),
+    Case("token-unknown-client", [tok(("ghost", "cc-secret-1"))]),
+    Case("token-no-credentials", [*make("cc", **CC), tok()]),
+    Case("token-secret-post", [*make("cc", **CC, token_endpoint_auth_method="client_secret_post"),
+                               tok(client_id="cc", client_secret="cc-secret-1")]),
+    Case("token-post-to-basic-client", [*make("cc", **CC), tok(client_id="cc", client_secret="cc-secret-1")]),
+    Case("token-grant-not-allowed", [*make("ac", client_secret="cc-secret-1"), tok(("ac", "cc-secret-1"))]),
+    Case("token-missing-grant-type", [*make("cc", **CC), Step("POST", "/oauth2/token", port="public", form={},
+                                                              basic=("cc", "cc-secret-1"))]),
+    Case("token-unsupported-grant", [*make("cc", **CC), tok(("cc", "cc-secret-1"), grant_type="password")]),
+    Case("token-scope-allowed", [*make("cc", **CC, scope="read write"), tok(("cc", "cc-secret-1"), scope="read")]),
+    Case("token-scope-not-allowed", [*make("cc", **CC, scope="read"), tok(("cc", "cc-secret-1"), scope="admin")]),
+    Case("token-after-rotation", [*make("cc", **CC),
+                                  Step("PUT", "/admin/clients/cc", {**CC, "client_secret": "cc-secret-2"}),
+                                  tok(("cc", "cc-secret-1")), tok(("cc", "cc-secret-2"))]),
+    Case("token-secret-kept-by-put", [*make("cc", **CC), Step("PUT", "/admin/clients/cc", {
+        "grant_types": ["client_credentials"]}), tok(("cc", "cc-secret-1"))]),
+    Case("token-secret-patched", [*make("cc", **CC), Step("PATCH", "/admin/clients/cc", [
+        {"op": "replace", "path": "/client_secret", "value": "cc-secret-3"}]), tok(("cc", "cc-secret-1")),
+        tok(("cc", "cc-secret-3"))]),
+    Case("token-after-delete", [*make("cc", **CC), Step("DELETE", "/admin/clients/cc"), tok(("cc", "cc-secret-1"))]),
     # -- health ----------------------------------------------------------------------------
     Case("health-ready", [get("/health/ready")]),
     Case("health-alive", [get("/health/alive")]),
@@ -279,6 +312,8 @@ def mask_client(obj: dict[str, Any], secrets: set[str], public_url: str) -> dict
     if isinstance(out.get("registration_access_token"), str):
         out["registration_access_token"] = "<token ory_at_...>" if out["registration_access_token"].startswith(
             "ory_at_") else "<token>"
+    if isinstance(out.get("access_token"), str):
+        out["access_token"] = "<access token ory_at_...>" if out["access_token"].startswith("ory_at_") else "<token>"
     uri = out.get("registration_client_uri")
     if isinstance(uri, str):
         uri = uri.replace(public_url, "<public>")
@@ -294,12 +329,12 @@ def normalise(status: int, headers: dict[str, str], body: bytes, secrets: set[st
         parsed = json.loads(body) if body else None
     except ValueError:
         parsed = body.decode(errors="replace").replace(admin_url, "<admin>")
-    if isinstance(parsed, dict) and "client_id" in parsed:
+    if isinstance(parsed, dict) and ("client_id" in parsed or "access_token" in parsed):
         parsed = mask_client(parsed, secrets, public_url)
     elif isinstance(parsed, list):
         parsed = [mask_client(c, secrets, public_url) if isinstance(c, dict) else c for c in parsed]
     out: dict[str, Any] = {"status": status, "body": parsed}
-    for name in ("link", "x-total-count", "location"):
+    for name in ("link", "x-total-count", "location", "content-type", "cache-control"):
         if name in headers:
             value = headers[name].replace(admin_url, "<admin>")
             out[name] = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", "<uuid>", value)

@@ -21,6 +21,7 @@ from reconciler.sandbox.http import ServerThread
 from reconciler.sandbox.realhydra import RealHydra
 
 from .hydra_cases import CASES, Case, normalise, sent_secrets
+from .tokens import basic_auth
 
 pytestmark = pytest.mark.real_hydra
 
@@ -71,9 +72,16 @@ def run(case: Case, target: Target) -> list[dict[str, Any]]:
     secrets = sent_secrets(case.steps)
     answers: list[dict[str, Any]] = []
     last_id = ""
-    with httpx.Client(base_url=target.admin_url, timeout=30, follow_redirects=False) as client:
+    with httpx.Client(base_url=target.admin_url, timeout=30, follow_redirects=False) as client, \
+            httpx.Client(base_url=target.public_url, timeout=30, follow_redirects=False) as public:
         wipe(client)
         for step in case.steps:
+            if step.port == "public":
+                headers = {"Authorization": basic_auth(*step.basic)} if step.basic else {}
+                response = public.request(step.method, step.path, data=step.form, headers=headers)
+                answers.append(normalise(response.status_code, dict(response.headers), response.content,
+                                         secrets, target.public_url, target.admin_url))
+                continue
             content: bytes | None
             if step.body is None:
                 content = None
