@@ -16,6 +16,10 @@ from reconciler.commands.plan import plan_command  # noqa: E402
 
 COMMANDS += [plan_command, apply_command]
 
+from reconciler.commands.drift import drift_command  # noqa: E402
+
+COMMANDS.append(drift_command)
+
 from reconciler.commands.sandbox import sandbox  # noqa: E402
 
 COMMANDS.append(sandbox)

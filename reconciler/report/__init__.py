@@ -10,6 +10,7 @@ Public interface::
     render_apply_result(result, "text" | "json" | "markdown", color=False) -> str
     ApplyPrinter(stream, fmt, total=N, color=False)   # apply observer; call close() at the end
     use_color(stream) -> bool                         # isatty, NO_COLOR, FORCE_COLOR, TERM=dumb
+    render_drift(report, "text" | "json" | "markdown") -> str   # drift reports (report/drift.py)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Literal
 
 from reconciler.changes import ApplyResult, Plan
 from reconciler.report.colors import use_color
+from reconciler.report.drift import drift_document, render_drift
 from reconciler.report.json_out import (
     apply_document,
     event_document,
@@ -39,9 +41,11 @@ __all__ = [
     "ApplyPrinter",
     "Format",
     "apply_document",
+    "drift_document",
     "event_document",
     "plan_document",
     "render_apply_result",
+    "render_drift",
     "render_plan",
     "use_color",
 ]
