@@ -3,6 +3,7 @@ real HTTP, keeps its state in a snapshot file across restarts, and stops cleanly
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -11,13 +12,14 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
 import pytest
 
-from reconciler.sandbox.realhydra import free_port
-from reconciler.sandbox.runner import DEFAULT_ADMIN_KEY
+from reconciler.sandbox.realhydra import RealHydra, RealHydraError, free_port
+from reconciler.sandbox.runner import DEFAULT_ADMIN_KEY, Sandbox, SandboxError
 
 from .tokens import secret_works
 
@@ -217,3 +219,80 @@ def test_help_mentions_the_real_hydra_default() -> None:
                    "--apisix-version", "--hydra-version", "--real-hydra / --no-real-hydra", "--snapshot"):
         assert option in result.stdout
     assert "the emulator is used" in " ".join(result.stdout.split())
+
+
+# -- the same machinery in process: Sandbox, RealHydra and the fixtures ---------------------------
+
+
+def test_sandbox_fixture_serves_both_apis_and_counts_faults(sandbox: Sandbox) -> None:
+    assert sandbox.hydra is not None and sandbox.hydra_faults is sandbox.hydra.faults
+    sandbox.apisix_faults.add("status", method="GET", path="/apisix/admin/routes", nth=1, status=503)
+    key = {"X-API-KEY": sandbox.apisix_admin_key}
+    assert httpx.get(f"{sandbox.apisix_admin_url}/apisix/admin/routes", headers=key).status_code == 503
+    assert httpx.get(f"{sandbox.apisix_admin_url}/apisix/admin/routes", headers=key).status_code == 200
+    assert sandbox.apisix_faults.counts == {"status": 1}
+    assert httpx.get(f"{sandbox.hydra_admin_url}/admin/clients").json() == []
+    assert httpx.get(f"{sandbox.hydra_public_url}/health/alive").status_code == 200
+
+
+def test_save_snapshot_then_restore_in_process(tmp_path: Path) -> None:
+    snap = tmp_path / "s.json"
+    with Sandbox(snapshot=snap) as box:
+        httpx.post(f"{box.hydra_admin_url}/admin/clients", json={"client_id": "p"}).raise_for_status()
+        assert box.save_snapshot() == snap
+        saved = json.loads(snap.read_text())
+        assert saved["format"] == 1 and saved["hydra"]["clients"][0]["client"]["client_id"] == "p"
+        httpx.delete(f"{box.hydra_admin_url}/admin/clients/p").raise_for_status()
+    assert json.loads(snap.read_text())["hydra"]["clients"] == []  # stop() saved the later state
+    snap.write_text(json.dumps(saved))
+    with Sandbox(snapshot=snap) as box:
+        assert [c["client_id"] for c in httpx.get(f"{box.hydra_admin_url}/admin/clients").json()] == ["p"]
+
+
+def test_fixture_emulators_are_fresh_and_reachable(hydra_emulator_urls: Any,
+                                                   apisix_emulator: Any) -> None:
+    admin, public = hydra_emulator_urls
+    assert httpx.get(f"{admin}/admin/clients").headers["x-total-count"] == "0"
+    assert httpx.get(f"{public}/health/ready").status_code == 200
+    assert hydra_emulator_urls.call(lambda: len(hydra_emulator_urls.emulator.clients)) == 0
+    routes = httpx.get(f"{apisix_emulator.url}/apisix/admin/routes", headers={"X-API-KEY": apisix_emulator.admin_key})
+    assert routes.status_code == 200 and routes.json()["total"] == 0
+
+
+def test_real_hydra_requested_without_binary_is_a_clear_error(monkeypatch: pytest.MonkeyPatch,
+                                                              tmp_path: Path) -> None:
+    monkeypatch.setenv("RECONCILE_HYDRA_BIN", str(tmp_path / "missing"))
+    with pytest.raises(SandboxError, match="make hydra"):
+        Sandbox(real_hydra=True).start()
+    with pytest.raises(SandboxError, match=r"cannot act as 1\.10\.6"):
+        Sandbox(real_hydra=True, hydra_version="1.10.6")
+    with pytest.raises(SandboxError, match="unsupported Hydra version"):
+        Sandbox(hydra_version="9.9.9")
+
+
+def test_real_hydra_that_dies_shows_its_log_tail(tmp_path: Path) -> None:
+    fake = tmp_path / "hydra"
+    fake.write_text("#!/bin/sh\necho 'boot: listening on nothing'\necho 'fatal: no database' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    with pytest.raises(RealHydraError) as caught:
+        RealHydra(fake).start()
+    message = str(caught.value)
+    assert "exited with status 3" in message and "fatal: no database" in message
+
+
+def test_real_hydra_that_never_gets_ready_is_stopped(tmp_path: Path) -> None:
+    fake = tmp_path / "hydra"
+    fake.write_text("#!/bin/sh\necho 'still booting'\nexec sleep 60\n")
+    fake.chmod(0o755)
+    hydra = RealHydra(fake, ready_timeout=0.5)
+    with pytest.raises(RealHydraError, match="not ready") as caught:
+        hydra.start()
+    assert "still booting" in str(caught.value)
+    assert hydra.process is None
+    assert psutil.Process().children(recursive=True) == []
+
+
+@pytest.mark.real_hydra
+def test_real_hydra_fixture_is_ready(real_hydra: RealHydra) -> None:
+    assert httpx.get(f"{real_hydra.admin_url}/health/ready").json() == {"status": "ok"}
+    assert httpx.get(f"{real_hydra.public_url}/health/alive").status_code == 200
