@@ -13,7 +13,6 @@ keeps its GET encoding ready (``Entry.item``) and a read does a dict lookup and 
 from __future__ import annotations
 
 import copy
-import json
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -23,14 +22,24 @@ from reconciler.sandbox.apisix_crypto import Keyring
 from reconciler.sandbox.apisix_info import plugins_endpoint, schema_endpoint
 from reconciler.sandbox.apisix_jsonschema import lua_type
 from reconciler.sandbox.apisix_plugins import PluginRegistry
-from reconciler.sandbox.apisix_resources import KINDS, STREAM_ROUTES, ApiError, Entry, Kind, bad, dumps
+from reconciler.sandbox.apisix_resources import (
+    KINDS,
+    STREAM_ROUTES,
+    ApiError,
+    Entry,
+    Kind,
+    bad,
+    dumps,
+    forbidden_times,
+    merge_patch,
+    parse_body,
+)
 from reconciler.sandbox.apisix_schemas import resource_schemas
-from reconciler.sandbox.apisix_validate import Checker
+from reconciler.sandbox.apisix_validate import Checker, tostring
 from reconciler.sandbox.faults import FaultInjector
 from reconciler.sandbox.http import HTTPServer, Request, Response
 
 PREFIX = "/apisix/admin"
-MAX_BODY = 1572864
 NOT_FOUND_KEY = {"message": "Key not found"}
 CORS = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Credentials", "true"),
         ("Access-Control-Expose-Headers", "*"), ("Access-Control-Max-Age", "3600")]
@@ -48,26 +57,6 @@ def _raw(status: int, body: bytes, headers: list[tuple[str, str]] = API_HEADERS)
 
 def _json(status: int, obj: Any) -> Response:
     return _raw(status, dumps(obj) + b"\n")
-
-
-def _tostring(value: Any) -> str:
-    """Lua's ``tostring`` for an id: ``1`` and ``1.0`` both give ``"1"``."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def merge_patch(old: Any, new: Any) -> Any:
-    """APISIX's PATCH merge: objects merge recursively, null deletes, arrays and {} replace."""
-    if not isinstance(new, dict) or not new or not isinstance(old, dict):
-        return copy.deepcopy(new)
-    out = dict(old)
-    for key, value in new.items():
-        if value is None:
-            out.pop(key, None)
-        else:
-            out[key] = merge_patch(old.get(key), value)
-    return out
 
 
 class ApisixEmulator:
@@ -250,21 +239,6 @@ class ApisixEmulator:
         return _raw(200, apisix_listing.render(items, total, as_object))
 
     # ------------------------------------------------------------------ writes
-    def _body(self, request: Request, missing: str) -> Any:
-        raw = request.body
-        if len(raw) > MAX_BODY:
-            raise bad(f"invalid request body: request size {len(raw)} is greater than the maximum size "
-                      f"{MAX_BODY} allowed")
-        if not raw.strip():
-            raise bad(missing)
-        try:
-            return json.loads(raw)
-        except ValueError as exc:
-            pos = getattr(exc, "pos", 0) + 1
-            raise ApiError(400, {"error_msg": f"invalid request body: Expected value but found invalid "
-                                              f"token at character {pos}",
-                                 "req_body": raw.decode("utf-8", "replace")}) from exc
-
     def _bump(self) -> int:
         self.revision += 1
         return self.revision
@@ -293,29 +267,20 @@ class ApisixEmulator:
         else:
             self._crypt_plugins(conf, kind, decrypt=False)
 
-    def _forbidden_times(self, conf: dict[str, Any]) -> None:
-        if self.vtuple < (3, 7):
-            return
-        for scope, prefix in ((conf, ""), (conf.get("upstream"), "upstream."), (conf.get("plugins"), "plugins.")):
-            if isinstance(scope, dict):
-                for name in ("create_time", "update_time"):
-                    if scope.get(name):
-                        raise bad(f"the property is forbidden:  {prefix}{name}")
-
     def _write(self, request: Request, kind: Kind, url_id: str | None) -> Response:
-        conf = self._body(request, "missing configurations")
+        conf = parse_body(request, "missing configurations")
         if not isinstance(conf, dict):
             raise bad(f"invalid configuration: wrong type: expected object, got {lua_type(conf)}")
         if kind.segment == "plugin_metadata":
             return self._write_metadata(kind, url_id, conf)
         if kind.segment == "consumers":
-            self._forbidden_times(conf)
+            forbidden_times(conf, self.vtuple)
             self.checker.check(kind, conf, url_id or "")
             obj_id = str(conf["username"])
             conf.pop("id", None)
         else:
             obj_id = self._check_id(request.method, kind, url_id, conf)
-            self._forbidden_times(conf)
+            forbidden_times(conf, self.vtuple)
             self.checker.check(kind, conf, str(obj_id))
             obj_id = str(obj_id)
         key = self._key(kind, obj_id)
@@ -337,7 +302,7 @@ class ApisixEmulator:
         obj_id: Any = url_id if url_id is not None else conf.get("id")
         if obj_id is None:
             raise bad(f"missing {kind.noun} id")
-        if url_id is not None and conf.get("id") is not None and _tostring(conf["id"]) != url_id:
+        if url_id is not None and conf.get("id") is not None and tostring(conf["id"]) != url_id:
             raise bad(f"wrong {kind.noun} id")
         conf["id"] = obj_id
         return obj_id
@@ -355,7 +320,7 @@ class ApisixEmulator:
     def _patch(self, request: Request, kind: Kind, obj_id: str | None, sub: list[str]) -> Response:
         if obj_id is None:
             raise bad(f"missing {kind.noun} id")
-        conf = self._body(request, "missing new configuration")
+        conf = parse_body(request, "missing new configuration")
         if not sub and not isinstance(conf, dict):
             raise bad("invalid configuration")
         old = self.data[kind.segment].get(obj_id)
@@ -399,7 +364,7 @@ class ApisixEmulator:
             directly = " directly" if segment == "services" else ""
             raise bad(f"can not delete this {user}{directly}, route [x] is still using it now")
         if request.arg("force") != "true":
-            self._check_in_use(segment, obj_id)
+            self.checker.in_use(segment, obj_id)
         del self.data[segment][obj_id]
         self._sorted[segment] = None
         if segment == "consumers":
@@ -409,25 +374,6 @@ class ApisixEmulator:
             self._sorted["credentials"] = None
         self._bump()
         return _json(200, {"deleted": "1", "key": entry.key})
-
-    def _check_in_use(self, segment: str, obj_id: str) -> None:
-        rules = {
-            "upstreams": ("can not delete this upstream", [("routes", "route", "upstream_id"),
-                                                           ("services", "service", "upstream_id")]),
-            "services": ("can not delete this service directly", [("routes", "route", "service_id")]),
-            "plugin_configs": ("can not delete this plugin config",
-                               [("routes", "route", "plugin_config_id")]),
-            "consumer_groups": ("can not delete this consumer group", [("consumers", "consumer", "group_id")]),
-        }
-        if segment not in rules:
-            return
-        message, users = rules[segment]
-        for user_segment, noun, fld in users:
-            for entry in self.data[user_segment].values():
-                ref = entry.value.get(fld)
-                if ref is not None and _tostring(ref) == obj_id:
-                    name = entry.value.get("username") if user_segment == "consumers" else entry.value.get("id")
-                    raise bad(f"{message}, {noun} [{_tostring(name)}] is still using it now")
 
     # ------------------------------------------------------------------ credentials
     def _credentials(self, request: Request, username: str, cred_id: str | None) -> Response:
@@ -455,13 +401,13 @@ class ApisixEmulator:
             return _json(200, {"deleted": "1", "key": entry.key})
         if username not in self.data["consumers"]:
             raise ApiError(404, {"error_msg": "consumer not found"})
-        conf = self._body(request, "missing configurations")
+        conf = parse_body(request, "missing configurations")
         if not isinstance(conf, dict):
             raise bad(f"invalid configuration: wrong type: expected object, got {lua_type(conf)}")
         obj_id = self._check_id("PUT", kind, cred_id, conf)
-        self._forbidden_times(conf)
-        self.checker.check(kind, conf, _tostring(obj_id), parent=username)
-        key = f"/apisix/consumers/{username}/credentials/{_tostring(obj_id)}"
+        forbidden_times(conf, self.vtuple)
+        self.checker.check(kind, conf, tostring(obj_id), parent=username)
+        key = f"/apisix/consumers/{username}/credentials/{tostring(obj_id)}"
         old = store.get(self._store_id(key, "credentials"))
         now = int(time.time())
         conf["create_time"] = old.value.get("create_time", now) if old else now

@@ -8,9 +8,13 @@ keeps the request handler free of per-kind branches, like APISIX's own ``resourc
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reconciler.sandbox.http import Request
 
 ALL = frozenset({"GET", "PUT", "POST", "PATCH", "DELETE"})
 NO_POST = frozenset({"GET", "PUT", "PATCH", "DELETE"})
@@ -44,6 +48,7 @@ KINDS: dict[str, Kind] = {k.segment: k for k in (
          timestamps=False),
 )}
 STREAM_ROUTES = "stream_routes"
+MAX_BODY = 1572864
 
 
 class ApiError(Exception):
@@ -81,3 +86,44 @@ class Entry:
         self.item = (b'{"key":' + dumps(self.key) + b',"value":' + dumps(self.plain)
                      + b',"createdIndex":' + str(self.created).encode()
                      + b',"modifiedIndex":' + str(self.modified).encode() + b"}")
+
+
+def merge_patch(old: Any, new: Any) -> Any:
+    """APISIX's PATCH merge: objects merge recursively, null deletes, arrays and {} replace."""
+    if not isinstance(new, dict) or not new or not isinstance(old, dict):
+        return copy.deepcopy(new)
+    out = dict(old)
+    for key, value in new.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = merge_patch(old.get(key), value)
+    return out
+
+
+def parse_body(request: Request, missing: str) -> Any:
+    """The JSON request body, or the 400 APISIX gives for a missing, oversized or invalid one."""
+    raw = request.body
+    if len(raw) > MAX_BODY:
+        raise bad(f"invalid request body: request size {len(raw)} is greater than the maximum size "
+                  f"{MAX_BODY} allowed")
+    if not raw.strip():
+        raise bad(missing)
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        pos = getattr(exc, "pos", 0) + 1
+        raise ApiError(400, {"error_msg": f"invalid request body: Expected value but found invalid "
+                                          f"token at character {pos}",
+                             "req_body": raw.decode("utf-8", "replace")}) from exc
+
+
+def forbidden_times(conf: dict[str, Any], version: tuple[int, ...]) -> None:
+    """3.7+: clients may not send create_time/update_time on PUT/POST (note the two spaces)."""
+    if version < (3, 7):
+        return
+    for scope, prefix in ((conf, ""), (conf.get("upstream"), "upstream."), (conf.get("plugins"), "plugins.")):
+        if isinstance(scope, dict):
+            for name in ("create_time", "update_time"):
+                if name in scope and scope[name] is not False:  # Lua truthiness
+                    raise bad(f"the property is forbidden:  {prefix}{name}")

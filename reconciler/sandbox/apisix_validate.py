@@ -28,6 +28,13 @@ Scan = Callable[[str], Iterable[Entry]]
 DUP_FIELDS = {"key-auth": "key", "basic-auth": "username", "jwt-auth": "key"}
 
 
+def tostring(value: Any) -> str:
+    """Lua's ``tostring`` for an id: ``1`` and ``1.0`` both give ``"1"``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 class Checker:
     """Runs the write-path checks for one emulator."""
 
@@ -212,3 +219,23 @@ class Checker:
             raise bad(f"invalid configuration: {err}")
         if self.legacy:
             conf.update(work)
+
+    def in_use(self, segment: str, obj_id: str) -> None:
+        """The delete-time reference check (spec §4.7): raise the "still using it" 400."""
+        rules = {
+            "upstreams": ("can not delete this upstream", [("routes", "route", "upstream_id"),
+                                                           ("services", "service", "upstream_id")]),
+            "services": ("can not delete this service directly", [("routes", "route", "service_id")]),
+            "plugin_configs": ("can not delete this plugin config",
+                               [("routes", "route", "plugin_config_id")]),
+            "consumer_groups": ("can not delete this consumer group", [("consumers", "consumer", "group_id")]),
+        }
+        if segment not in rules:
+            return
+        message, users = rules[segment]
+        for user_segment, noun, fld in users:
+            for entry in self.scan(user_segment):
+                ref = entry.value.get(fld)
+                if ref is not None and tostring(ref) == obj_id:
+                    name = entry.value.get("username") if user_segment == "consumers" else entry.value.get("id")
+                    raise bad(f"{message}, {noun} [{tostring(name)}] is still using it now")

@@ -128,6 +128,8 @@ def test_bad_id_fails_id_schema(client: httpx.Client) -> None:
     ({**ROUTE, "create_time": 1}, "create_time"),
     ({**ROUTE, "create_time": 1, "update_time": 2}, "create_time"),
     ({**ROUTE, "update_time": 2}, "update_time"),
+    ({**ROUTE, "create_time": 0}, "create_time"),
+    ({"uri": "/a", "plugins": {"create_time": {}}}, "plugins.create_time"),
     ({"uri": "/a", "upstream": {"nodes": {"a:1": 1}, "create_time": 1}}, "upstream.create_time"),
 ])
 def test_forbidden_timestamps_with_two_spaces(client: httpx.Client, body: dict[str, object], field: str) -> None:
