@@ -89,11 +89,11 @@ class Stage:
         return httpx.request(method, url, json=json, headers={"X-API-KEY": self.box.apisix_admin_key}, timeout=10)
 
     def apisix_value(self, path: str) -> dict[str, Any]:
-        """The ``value`` of one APISIX object."""
+        """The ``value`` of one APISIX object, without the fields a PUT may not carry back."""
         response = self.apisix("GET", path)
         assert response.status_code == 200, response.text
         value: dict[str, Any] = response.json()["value"]
-        return value
+        return {k: v for k, v in value.items() if k not in ("create_time", "update_time")}
 
     def hydra(self, method: str, path: str, json: Any = None) -> httpx.Response:
         """One Hydra admin request on the version's path (``/admin/clients`` or ``/clients``)."""
