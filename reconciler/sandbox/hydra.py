@@ -90,6 +90,15 @@ def _html_escape(text: str) -> str:
             .replace('"', "&#34;").replace("'", "&#39;"))
 
 
+def generate_secret(length: int = 26) -> str:
+    """A random secret from Hydra's alphabet ``[a-zA-Z0-9_.~-]`` (unbiased rejection sampling)."""
+    out: list[str] = []
+    limit = 256 - 256 % len(SECRET_ALPHABET)
+    while len(out) < length:
+        out.extend(SECRET_ALPHABET[b % len(SECRET_ALPHABET)] for b in secrets.token_bytes(length) if b < limit)
+    return "".join(out[:length])
+
+
 def hash_secret(secret: str, iterations: int) -> str:
     """PBKDF2-SHA256 of ``secret`` with a fresh 16-byte salt, as a self-describing string."""
     salt = secrets.token_bytes(16)
@@ -333,7 +342,7 @@ class HydraEmulator:
     def _create(self, request: Request) -> Response:
         client = decode(request.body, v2=self.v2)
         if not client["client_secret"]:
-            client["client_secret"] = "".join(secrets.choice(SECRET_ALPHABET) for _ in range(26))
+            client["client_secret"] = generate_secret()
         validate(client, v2=self.v2)
         if self.v2:
             client["registration_access_token"] = self._opaque_token()
