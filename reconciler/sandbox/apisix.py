@@ -79,6 +79,8 @@ class ApisixEmulator:
         self.revision = 0
         self.data: dict[str, dict[str, Entry]] = {segment: {} for segment in KINDS}
         self._sorted: dict[str, list[Entry] | None] = {}
+        self._expiry: dict[tuple[str, str], float] = {}
+        self._ttl: float | None = None
 
     # ----------------------------------------------------------------- public API
     def server(self, host: str = "127.0.0.1", port: int = 0) -> HTTPServer:
@@ -106,12 +108,37 @@ class ApisixEmulator:
 
     async def handle(self, request: Request) -> Response:
         """Answer one Admin API request."""
+        if self._expiry:
+            self._expire()
         try:
+            self._ttl = self._parse_ttl(request)
             return self._route(request)
         except ApiError as exc:
             if isinstance(exc.body, str):
                 return _raw(exc.status, exc.body.encode())
             return _json(exc.status, exc.body)
+
+    # ------------------------------------------------------------------ ttl (etcd leases)
+    @staticmethod
+    def _parse_ttl(request: Request) -> float | None:
+        raw = request.arg("ttl") if request.method in ("PUT", "POST", "PATCH") else None
+        if raw is None:
+            return None
+        try:
+            return float(raw)
+        except ValueError:
+            raise bad("invalid argument ttl: should be a number") from None
+
+    def _expire(self) -> None:
+        """Drop objects whose ``?ttl=`` lease ran out; each expiry is a write, like etcd's."""
+        now = time.monotonic()
+        for (segment, store_id), deadline in list(self._expiry.items()):
+            if deadline > now:
+                continue
+            del self._expiry[(segment, store_id)]
+            if self.data[segment].pop(store_id, None) is not None:
+                self._sorted[segment] = None
+                self._bump()
 
     # ------------------------------------------------------------------ storage
     def _put(self, segment: str, key: str, value: dict[str, Any], created: int, modified: int) -> Entry:
@@ -253,7 +280,13 @@ class ApisixEmulator:
         segment = kind.segment
         old = self.data[segment].get(self._store_id(key, segment))
         revision = self._bump()
-        return self._put(segment, key, conf, old.created if old else revision, revision)
+        entry = self._put(segment, key, conf, old.created if old else revision, revision)
+        store_id = self._store_id(key, segment)
+        if self._ttl is not None:
+            self._expiry[(segment, store_id)] = time.monotonic() + self._ttl
+        else:
+            self._expiry.pop((segment, store_id), None)
+        return entry
 
     def _encrypt(self, kind: Kind, key: str, conf: dict[str, Any]) -> None:
         if kind.segment == "plugin_metadata":

@@ -248,3 +248,23 @@ def test_snapshot_restore_roundtrip(emu: ApisixEmulator, client: httpx.Client) -
         got = httpx.get(thread.servers[0].url + "/apisix/admin/consumers/jack", headers={"X-API-KEY": ADMIN})
     assert got.json()["value"]["plugins"]["key-auth"]["key"] == "k1"
     assert got.json()["createdIndex"] == 2
+
+
+def test_ttl_must_be_a_number(client: httpx.Client) -> None:
+    response = client.put("/routes/1", params={"ttl": "abc"}, json=ROUTE)
+    assert response.json() == {"error_msg": "invalid argument ttl: should be a number"}
+    assert client.get("/routes/1").status_code == 404
+
+
+def test_ttl_lease_expires_the_object(client: httpx.Client) -> None:
+    import time
+
+    assert client.put("/routes/1", params={"ttl": "0.05"}, json=ROUTE).status_code == 201
+    client.put("/routes/2", json=ROUTE)
+    time.sleep(0.2)
+    assert client.get("/routes/1").status_code == 404
+    assert client.get("/routes").json()["total"] == 1
+    client.put("/routes/3", params={"ttl": "0.05"}, json=ROUTE)
+    client.put("/routes/3", json=ROUTE)
+    time.sleep(0.2)
+    assert client.get("/routes/3").status_code == 200
