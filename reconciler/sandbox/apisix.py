@@ -111,7 +111,7 @@ class ApisixEmulator:
         if self._expiry:
             self._expire()
         try:
-            self._ttl = self._parse_ttl(request)
+            self._ttl = None
             return self._route(request)
         except ApiError as exc:
             if isinstance(exc.body, str):
@@ -202,6 +202,7 @@ class ApisixEmulator:
         denied = self._auth(request)
         if denied is not None:
             return denied
+        self._ttl = self._parse_ttl(request)
         head = parts[0]
         if head == "schema":
             return schema_endpoint(request, parts[1:], self.schemas, self.plugins)
