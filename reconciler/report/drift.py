@@ -87,7 +87,8 @@ def drift_document(report: DriftReport) -> dict[str, Any]:
         "summary": report.summary(),
         "findings": [finding_document(f) for f in report.findings],
         "warnings": list(report.warnings),
-        "errors": list(report.errors),
+        "errors": [f"live state could not be read completely: {kind.value}: {why}"
+                   for kind, why in sorted(report.incomplete.items())] + list(report.errors),
     }
 
 
