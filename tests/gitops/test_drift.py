@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -11,12 +12,12 @@ from .conftest import CANARY, DESIRED, KEY_CANARY, LEGACY_ROUTE, Edge
 pytestmark = pytest.mark.timeout(120)
 
 
-def drift_json(edge: Edge, *extra: str) -> tuple[int, dict[str, object]]:
+def drift_json(edge: Edge, *extra: str) -> tuple[int, dict[str, Any]]:
     result = edge.cli("drift", str(edge.desired), "--output", "json", *extra)
     return result.exit_code, json.loads(result.stdout)
 
 
-def findings(doc: dict[str, object]) -> dict[str, str]:
+def findings(doc: dict[str, Any]) -> dict[str, str]:
     items = doc["findings"]
     assert isinstance(items, list)
     return {f["address"]: f["finding"] for f in items}
@@ -43,7 +44,7 @@ def test_modified_missing_orphaned_and_unmanaged(edge: Edge) -> None:
     assert code == 2 and doc["status"] == "drift"
     assert findings(doc) == {"route.web": "modified", "oauth2_client.web-app": "missing",
                              "route.legacy": "orphaned"}
-    web = next(f for f in doc["findings"] if f["address"] == "route.web")  # type: ignore[union-attr]
+    web = next(f for f in doc["findings"] if f["address"] == "route.web")
     assert web["diff"] == [{"op": "remove", "path": "desc", "old": "edited by hand", "new": None}]
 
     code, doc = drift_json(edge, "--include-unmanaged")
@@ -64,7 +65,7 @@ def test_unowned_declared_object_is_a_conflict_not_a_crash(edge: Edge) -> None:
     code, doc = drift_json(edge)
     assert code == 2
     assert findings(doc)["upstream.web-backend"] == "conflict"
-    conflict = next(f for f in doc["findings"] if f["finding"] == "conflict")  # type: ignore[union-attr]
+    conflict = next(f for f in doc["findings"] if f["finding"] == "conflict")
     assert "not managed" in conflict["reason"] and doc["errors"] == []
 
 
@@ -90,7 +91,7 @@ def test_incomplete_read_exits_1_loudly(applied: Edge) -> None:
         assert "could not be read completely" in result.stdout
     code, doc = drift_json(applied)
     assert code == 1 and doc["status"] == "error" and doc["complete"] is False
-    assert "route" in doc["incomplete"]  # type: ignore[operator]
+    assert "route" in doc["incomplete"]
 
 
 def test_server_error_on_a_list_exits_1(applied: Edge) -> None:
