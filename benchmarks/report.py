@@ -1,0 +1,167 @@
+"""The results files: ``results/<scale>.json`` (exact shape, for tools) and ``<scale>.md`` (for people).
+
+The JSON shape is fixed: ``{"scale", "date", "machine", "versions", "scenarios": {name: {"ours_s",
+"floor_s", "naive_s", "cpu_s", "peak_rss_mb"}}}``, with null where a baseline does not apply.
+The Markdown adds what the JSON cannot: ratios (ours/floor, naive/ours), the naive script's
+write phase alone, planning CPU per object, each target with its verdict, and every failed
+check.  The README's performance section quotes the Markdown.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from benchmarks.planning import Breakdown
+from benchmarks.scenarios import MODES, Row
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(mem_gb, 1),
+            "os": f"{platform.system()} {platform.release()}", "python": platform.python_version()}
+
+
+def versions() -> dict[str, str]:
+    """Versions of the tool, its main libraries, and the emulated servers."""
+    out = {"reconcile": _version("reconcile")}
+    for lib in ("httpx", "pydantic", "deepdiff", "PyYAML"):
+        out[lib] = _version(lib)
+    for mode, (apisix, hydra) in MODES.items():
+        out[f"emulated-{mode}"] = f"APISIX {apisix}, Hydra {hydra}"
+    return out
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def naive_write_s(row: Row) -> float | None:
+    """Median seconds the naive script spent in writes (it reports them on stdout)."""
+    if row.naive is None:
+        return None
+    values = []
+    for sample in row.naive.samples:
+        try:
+            values.append(float(json.loads(sample.stdout.strip().splitlines()[-1])["write_s"]))
+        except (ValueError, IndexError, KeyError):
+            return None
+    return statistics.median(values) if values else None
+
+
+@dataclass
+class Results:
+    """Everything one ``make bench`` run measured."""
+
+    scale: str
+    objects: int
+    rows: dict[str, Row] = field(default_factory=dict)
+    planning: dict[str, Breakdown] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    date: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+    def as_json(self) -> dict[str, Any]:
+        """The results-file document."""
+        scenarios: dict[str, dict[str, float | None]] = {name: row.as_json() for name, row in self.rows.items()}
+        for mode, b in self.planning.items():  # pure CPU: wall and CPU are the same figure
+            scenarios[f"{mode}/planning-cpu"] = {"ours_s": round(b.plan_cpu_s, 3), "floor_s": None,
+                                                 "naive_s": None, "cpu_s": round(b.plan_cpu_s, 3),
+                                                 "peak_rss_mb": None}
+        return {"scale": self.scale, "date": self.date, "machine": machine(), "versions": versions(),
+                "scenarios": scenarios}
+
+    def write(self, directory: Path) -> tuple[Path, Path]:
+        """Write ``<scale>.json`` and ``<scale>.md``; returns both paths."""
+        directory.mkdir(parents=True, exist_ok=True)
+        js, md = directory / f"{self.scale}.json", directory / f"{self.scale}.md"
+        js.write_text(json.dumps(self.as_json(), indent=2) + "\n", encoding="utf-8")
+        md.write_text(self.markdown(), encoding="utf-8")
+        return js, md
+
+    def markdown(self) -> str:
+        """The human table: medians, ratios, targets and notes."""
+        m, v = machine(), versions()
+        lines = [f"# Benchmark results: {self.scale} scale ({self.objects:,} objects)", "",
+                 f"Measured {self.date} on {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['os']}, "
+                 f"Python {m['python']}.", "",
+                 "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".", "",
+                 "Medians of at least 3 runs, each a fresh process. Ours is `reconcile`; floor is the bare "
+                 "paging script (`benchmarks/floor.py`); naive is the one-GET-per-object script "
+                 "(`benchmarks/naive.py`; a dry run for plans). CPU and peak RSS are ours.", "",
+                 "| Scenario | ours (s) | floor (s) | naive (s) | ours/floor | naive/ours | naive writes (s) "
+                 "| CPU (s) | peak RSS (MB) |",
+                 "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for name, row in self.rows.items():
+            d = row.as_json()
+            writes = naive_write_s(row) if row.floor is None else None
+            lines.append(f"| {name} | {_f(d['ours_s'])} | {_f(d['floor_s'])} | {_f(d['naive_s'])} | "
+                         f"{_ratio(d['ours_s'], d['floor_s'])} | {_ratio(d['naive_s'], d['ours_s'])} | "
+                         f"{_f(writes)} | {_f(d['cpu_s'])} | {_f(d['peak_rss_mb'], 0)} |")
+        lines.append("")
+        if self.planning:
+            lines += ["Where a plan with no changes spends its time (in-process, seconds; CPU is the whole "
+                      "process, so fingerprint threads count):", "",
+                      "| Mode | load wall | load CPU | fetch wall | fetch CPU | plan() CPU | unchanged objects "
+                      "| µs per object |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+            for mode, b in self.planning.items():
+                lines.append(f"| {mode} | {b.load.wall_s:.2f} | {b.load.cpu_s:.2f} | {b.fetch.wall_s:.2f} | "
+                             f"{b.fetch.cpu_s:.2f} | {b.plan_cpu_s:.3f} | {b.noops} | {b.us_per_object:.1f} |")
+            lines.append("")
+        lines += ["", *self.targets()]
+        if self.notes:
+            lines += ["", "## Failed checks", "", *(f"- {n}" for n in self.notes)]
+        return "\n".join(lines) + "\n"
+
+    def targets(self) -> list[str]:
+        """Each issue-7 target with the figure measured here (the targets are set for large scale)."""
+        out = [f"## Targets (set for large scale; this run is {self.scale})", ""]
+        for mode in MODES:
+            plan = self.rows.get(f"{mode}/plan-no-changes")
+            if plan is not None and plan.floor and plan.naive:
+                vs_floor = plan.ours.wall_s / plan.floor.wall_s
+                vs_naive = plan.naive.wall_s / plan.ours.wall_s
+                out.append(f"- {mode}: plan with no changes at {vs_floor:.2f}x the floor (target <= 1.3x: "
+                           f"{_ok(vs_floor <= 1.3)}), {vs_naive:.1f}x faster than naive (target >= 20x: "
+                           f"{_ok(vs_naive >= 20)}); peak RSS {plan.ours.peak_rss_mb:.0f} MB (target <= 300: "
+                           f"{_ok(plan.ours.peak_rss_mb <= 300)})")
+            for name, row in self.rows.items():
+                if name.startswith((f"{mode}/apply-", f"{mode}/prune-")) and row.naive:
+                    ratio = row.naive.wall_s / row.ours.wall_s
+                    writes = naive_write_s(row)
+                    extra = f"; naive write phase alone {writes / row.ours.wall_s:.1f}x" if writes else ""
+                    out.append(f"- {name}: {ratio:.1f}x faster than naive (target >= 6x: {_ok(ratio >= 6)}{extra})")
+            if mode in self.planning:
+                us = self.planning[mode].us_per_object
+                out.append(f"- {mode}: planning CPU {us:.1f} µs per unchanged object (target <= 50: {_ok(us <= 50)})")
+        return out
+
+
+def _f(value: float | None, digits: int = 2) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return "n/a" if a is None or b is None or b == 0 else f"{a / b:.2f}x"
+
+
+def _ok(flag: bool) -> str:
+    return "met" if flag else "NOT met"
