@@ -266,6 +266,14 @@ CASES: list[Case] = [
         {"op": "replace", "path": "/client_secret", "value": "cc-secret-3"}]), tok(("cc", "cc-secret-1")),
         tok(("cc", "cc-secret-3"))]),
     Case("token-after-delete", [*make("cc", **CC), Step("DELETE", "/admin/clients/cc"), tok(("cc", "cc-secret-1"))]),
+    # -- outside the clients API -----------------------------------------------------------
+    Case("unknown-admin-path", [get("/nope")]),
+    Case("version", [get("/version")]),
+    Case("public-discovery-document", [Step("GET", "/.well-known/openid-configuration", port="public")]),
+    Case("public-dynamic-registration", [Step("POST", "/oauth2/register", {"client_name": "x"}, port="public")]),
+    Case("public-revocation", [*make("cc", **CC), Step("POST", "/oauth2/revoke", port="public",
+                                                       form={"token": "x"}, basic=("cc", "cc-secret-1"))]),
+    Case("admin-jwk-sets", [get("/admin/keys/hydra.openid.id-token")]),
     # -- health ----------------------------------------------------------------------------
     Case("health-ready", [get("/health/ready")]),
     Case("health-alive", [get("/health/alive")]),
