@@ -233,6 +233,14 @@ CASES: list[Case] = [
     Case("patch-not-an-array", [*make("p"), Step("PATCH", "/admin/clients/p", {"op": "replace"})]),
     Case("patch-remove-missing-path", [*make("p"), Step("PATCH", "/admin/clients/p", [
         {"op": "remove", "path": "/metadata/none"}])]),
+    Case("patch-client-id-to-unknown", [*make("p"), Step("PATCH", "/admin/clients/p", [
+        {"op": "replace", "path": "/client_id", "value": "elsewhere"}]), get("/admin/clients/p")]),
+    Case("patch-client-id-to-existing", [*make("p", client_name="P"), *make("q", client_name="Q"),
+                                         Step("PATCH", "/admin/clients/p", [
+                                             {"op": "replace", "path": "/client_id", "value": "q"}]),
+                                         lst()]),
+    Case("patch-id-denied", [*make("p"), Step("PATCH", "/admin/clients/p", [
+        {"op": "add", "path": "/id", "value": "x"}])]),
     # -- lifespans -------------------------------------------------------------------------
     Case("lifespans-set", [*make("l", client_secret="keep-me-1"), Step("PUT", "/admin/clients/l/lifespans", {
         "client_credentials_grant_access_token_lifespan": "2h", "refresh_token_grant_refresh_token_lifespan": "720h"}),
