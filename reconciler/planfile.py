@@ -179,7 +179,8 @@ def read_plan_file(path: Path) -> dict[str, Any]:
         raise PlanError(f"{path}: not a plan file (no format_version)")
     if document["format_version"] != FORMAT_VERSION:
         raise PlanError(f"{path}: unsupported plan file format_version {document['format_version']!r} "
-                        f"(this reconcile reads {FORMAT_VERSION}); nothing was changed; make the plan again with this version")
+                        f"(this reconcile reads {FORMAT_VERSION}); nothing was changed; "
+                        f"make the plan again with this version")
     for key in ("desired", "options", "changes", "live", "secrets", "servers"):
         if key not in document:
             raise PlanError(f"{path}: plan file lacks {key!r}")
