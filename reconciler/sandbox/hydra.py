@@ -35,7 +35,7 @@ from urllib.parse import quote
 
 from reconciler.sandbox.faults import FaultInjector
 from reconciler.sandbox.http import HTTPServer, Request, Response
-from reconciler.sandbox.hydra_json import dumps, rfc3339_nano, rfc3339_seconds
+from reconciler.sandbox.hydra_json import dumps, rfc3339_nano, rfc3339_seconds, time_to_utc
 from reconciler.sandbox.hydra_model import (
     LIFESPANS,
     ClientError,
@@ -261,8 +261,24 @@ class HydraEmulator:
             return "OPTIONS, PUT"
         return None
 
+    def _trailing_slash(self, request: Request) -> Response | None:
+        """httprouter's redirect of ``.../clients/`` to ``.../clients`` when that route has the method."""
+        if request.method not in ("GET", "POST"):
+            return None
+        target = request.path.rstrip("/")
+        if request.raw_query:
+            target += "?" + request.raw_query
+        headers = [("Location", target)]
+        if request.method == "GET":
+            headers.append(("Content-Type", "text/html; charset=utf-8"))
+            body = f'<a href="{_html_escape(target)}">Moved Permanently</a>.\n\n'.encode()
+            return go_response(301, body, headers)
+        return go_response(308, b"", headers)
+
     def _legacy(self, request: Request) -> Response:
         rest = request.path[len("/clients"):]
+        if rest == "/":
+            return self._trailing_slash(request) or self._route_not_found()
         allowed = self._allowed(rest)
         if allowed is None:
             return self._route_not_found()
@@ -281,14 +297,7 @@ class HydraEmulator:
     def _clients(self, request: Request, rest: str) -> Response:
         method = request.method
         if rest == "/":
-            target = request.path.rstrip("/")
-            status = 301 if method == "GET" else 308
-            headers = [("Location", target)]
-            body = b""
-            if method == "GET":
-                headers.append(("Content-Type", "text/html; charset=utf-8"))
-                body = f'<a href="{_html_escape(target)}">Moved Permanently</a>.\n\n'.encode()
-            return go_response(status, body, headers)
+            return self._trailing_slash(request) or self._route_not_found()
         allowed = self._allowed(rest)
         if allowed is None:
             return self._route_not_found()
@@ -371,7 +380,7 @@ class HydraEmulator:
             raise NOT_FOUND
         now = time.time_ns()
         echo_created = client["created_at"] or rfc3339_nano(now)
-        return self._update(client, now, echo_created=_normal_time(echo_created))
+        return self._update(client, now, echo_created=time_to_utc(echo_created))
 
     def _update(self, client: dict[str, Any], now: int, *, echo_created: str,
                 rehash: str | None = None) -> Response:
@@ -399,6 +408,8 @@ class HydraEmulator:
         record = self.clients[cid]
         try:
             patch = json.loads(request.body)
+            if patch is None:
+                patch = []
             doc = json.loads(self._json[cid])
             doc = {"client_id": doc.pop("client_id"), "client_secret": record["hash"], **doc}
             patched = apply_patch(doc, patch, v2=self.v2)
@@ -456,14 +467,3 @@ class HydraEmulator:
                 return self._not_allowed("OPTIONS, POST")
             return self.token.handle(request)
         return self._plain(404, "404 page not found\n")
-
-
-def _normal_time(text: str) -> str:
-    """An RFC 3339 time as Go re-marshals it: fractional trailing zeros dropped."""
-    if "." not in text:
-        return text
-    head, _, tail = text.partition(".")
-    digits = "".join(c for c in tail if c.isdigit())
-    zone = tail[len(digits):]
-    digits = digits.rstrip("0")
-    return f"{head}.{digits}{zone}" if digits else f"{head}{zone}"

@@ -362,7 +362,7 @@ def format_duration(ns: int) -> str:
 
 # --- times -----------------------------------------------------------------------------------
 
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+_RFC3339 = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|([+-])(\d{2}):(\d{2}))$")
 
 
 def check_time(text: str) -> None:
@@ -371,6 +371,20 @@ def check_time(text: str) -> None:
         layout = "2006-01-02T15:04:05Z07:00"
         raise ValueError(f"parsing time {json.dumps(text)} as {json.dumps(layout)}: "
                          f"cannot parse {json.dumps(text)} as \"2006\"")
+
+
+def time_to_utc(text: str) -> str:
+    """An RFC 3339 time as Hydra echoes it after a round trip: UTC, ``RFC3339Nano``."""
+    m = _RFC3339.match(text)
+    if m is None:
+        return text
+    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
+    stamp = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    ns = int(stamp.timestamp()) * 1_000_000_000 + int(((m.group(7) or "") + "0" * 9)[:9])
+    if m.group(9):
+        offset = (int(m.group(10)) * 60 + int(m.group(11))) * 60 * 1_000_000_000
+        ns -= offset if m.group(9) == "+" else -offset
+    return rfc3339_nano(ns)
 
 
 def rfc3339_nano(ns: int) -> str:

@@ -91,6 +91,9 @@ _KIND = {name: kind for name, kind, _, _ in FIELDS}
 _GO_TYPE = {"str": "string", "secret": "string", "list": "sqlxx.StringSliceJSONFormat", "int": "int",
             "bool": "bool", "jwks": "x.JoseJSONWebKeySet"}
 _JWK_TYPES = frozenset({"RSA", "EC", "OKP", "oct"})
+# go-jose re-marshals each key in its struct order and drops members it does not know.
+_JWK_ORDER = ("use", "kty", "kid", "crv", "alg", "k", "x", "y", "n", "e", "d", "p", "q", "dp", "dq", "qi",
+              "x5c", "x5u", "x5t", "x5t#S256", "key_ops")
 _INT = re.compile(r"-?(0|[1-9][0-9]*)$")
 
 META_PREFIX = ("The value of one of the Client Metadata fields is invalid and the server has rejected "
@@ -224,7 +227,7 @@ def _assign(client: dict[str, Any], name: str, raw: str, struct: str) -> None:
     elif kind == "int":
         if jkind != "number":
             raise _mismatch(jkind, struct, name, "int")
-        if not _INT.match(raw.strip()):
+        if not _INT.match(raw.strip()) or not -(2**63) <= int(raw) < 2**63:
             raise _mismatch(f"number {raw.strip()}", struct, name, "int")
         client[name] = int(raw)
     elif kind == "bool":
@@ -246,11 +249,13 @@ def _assign(client: dict[str, Any], name: str, raw: str, struct: str) -> None:
     elif kind == "jwks":
         if jkind != "object":
             raise _mismatch(jkind, struct, name, _GO_TYPE["jwks"])
+        keys = []
         for key in value.get("keys") or []:
             kty = key.get("kty") if isinstance(key, dict) else None
             if kty not in _JWK_TYPES:
                 raise decode_error(f"go-jose/go-jose: unknown json web key type \"{kty or ''}\"")
-        client[name] = value
+            keys.append({k: key[k] for k in _JWK_ORDER if key.get(k)})
+        client[name] = {"keys": keys} if "keys" in value else {}
 
 
 class _MissingType:

@@ -89,6 +89,18 @@ def _add(doc: Any, tokens: list[str], value: Any) -> Any:
     return doc
 
 
+def _ensure_parents(doc: Any, tokens: list[str]) -> None:
+    """Create missing parent objects of an ``add`` target, as ory/x's patcher does."""
+    node = doc
+    for token in tokens[:-1]:
+        if isinstance(node, dict):
+            if node.get(token) is None:
+                node[token] = {}
+            node = node[token]
+        else:
+            return
+
+
 def _remove(doc: Any, tokens: list[str]) -> Any:
     if not tokens:
         raise PatchError("cannot remove the whole document")
@@ -120,18 +132,20 @@ def apply_patch(doc: Any, patch: Any, *, v2: bool, denied: tuple[str, ...] = ("/
         if path in denied:
             raise PatchError(f"patch of {path} is denied")
         tokens = _tokens(path)
-        if name in ("add", "replace", "test") and "value" not in op:
-            raise PatchError("operation needs a value")
+        if not tokens:
+            raise PatchError("the whole document cannot be patched")
         value = copy.deepcopy(op.get("value"))
         if name == "replace" and v2 and not _exists(doc, tokens):
             name = "add"
         if name == "add":
+            if v2:
+                _ensure_parents(doc, tokens)
             doc = _add(doc, tokens, value)
         elif name == "remove":
             doc = _remove(doc, tokens)
         elif name == "replace":
             _get(doc, tokens)
-            doc = _add(_remove(doc, tokens), tokens, value) if tokens else value
+            doc = _add(_remove(doc, tokens), tokens, value)
         elif name == "test":
             if _get(doc, tokens) != value:
                 raise PatchError("test failed")

@@ -454,3 +454,50 @@ def test_truncate_fault_drops_last_item_keeps_headers(client: httpx.Client, emu:
 def test_unsupported_version_rejected() -> None:
     with pytest.raises(ValueError, match="unsupported Hydra version"):
         HydraEmulator("2.2.0")
+
+
+# --- details checked against real Hydra v2.3.0 -----------------------------------------------
+
+def test_put_created_at_is_echoed_in_utc(client: httpx.Client) -> None:
+    create(client, client_id="p")
+    body = client.put("/admin/clients/p", json={"created_at": "2020-01-01T00:00:00.123+02:00"}).json()
+    assert body["created_at"] == "2019-12-31T22:00:00.123Z"
+
+
+def test_jwks_keys_re_marshalled_in_go_jose_order(client: httpx.Client) -> None:
+    key = {"n": "AQAB", "e": "AQAB", "kid": "k1", "use": "sig", "alg": "RS256", "kty": "RSA", "extra": "dropped"}
+    create(client, client_id="pk", token_endpoint_auth_method="private_key_jwt", jwks={"keys": [key]})
+    got = client.get("/admin/clients/pk").json()["jwks"]["keys"][0]
+    assert list(got.items()) == [("use", "sig"), ("kty", "RSA"), ("kid", "k1"), ("alg", "RS256"), ("n", "AQAB"),
+                                 ("e", "AQAB")]
+
+
+def test_int_overflow_is_a_decode_error(client: httpx.Client) -> None:
+    assert error(create(client, client_secret_expires_at=99999999999999999999)) == (
+        400, MALFORMED, "Unable to decode the request body: json: cannot unmarshal number 99999999999999999999 "
+        "into Go struct field Client.client_secret_expires_at of type int")
+
+
+def test_patch_add_creates_missing_parents_and_null_patch_is_no_op(client: httpx.Client) -> None:
+    create(client, client_id="p", client_name="n")
+    body = client.patch("/admin/clients/p", json=[{"op": "add", "path": "/metadata/a/b", "value": 1}]).json()
+    assert body["metadata"] == {"a": {"b": 1}}
+    assert client.patch("/admin/clients/p", content=b"null").json()["client_name"] == "n"
+    whole = client.patch("/admin/clients/p", json=[{"op": "replace", "path": "", "value": {}}])
+    assert whole.status_code == 500
+
+
+def test_trailing_slash_redirects_only_where_the_method_exists(client: httpx.Client) -> None:
+    resp = client.get("/admin/clients/")
+    assert (resp.status_code, resp.headers["location"]) == (301, "/admin/clients")
+    assert resp.text == '<a href="/admin/clients">Moved Permanently</a>.\n\n'
+    assert client.post("/admin/clients/", json={}).status_code == 308
+    assert client.put("/admin/clients/", json={}).status_code == 404
+    assert client.get("/clients/").headers["location"] == "/clients"
+
+
+def test_registration_client_uri_escapes_the_id(client: httpx.Client, emu: HydraEmulator) -> None:
+    emu.set_public_url("http://127.0.0.1:4444/")
+    body = create(client, client_id="a b:c").json()
+    assert body["registration_client_uri"] == "http://127.0.0.1:4444/oauth2/register/a%20b:c"
+    assert client.get("/admin/clients/a b:c").json()["client_id"] == "a b:c"
