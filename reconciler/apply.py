@@ -52,6 +52,23 @@ async def execute(change: Change, adapters: Adapters) -> None:
         await adapter.update(change.kind, change.key, body)
 
 
+def _secrets_in(value: Any) -> list[str]:
+    if isinstance(value, Secret):
+        return [value.reveal()] if value.reveal() else []
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _secrets_in(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _secrets_in(v)]
+    return []
+
+
+def scrub(message: str, change: Change) -> str:
+    """``message`` with every secret value of ``change`` masked: servers may quote a rejected value."""
+    for secret in sorted(set(_secrets_in(change.after) + _secrets_in(change.before)), key=len, reverse=True):
+        message = message.replace(secret, "(sensitive value)")
+    return message
+
+
 def phases(plan: Plan) -> list[list[Change]]:
     """The writes of ``plan`` grouped into levels, in execution order (``plan.changes`` is sorted)."""
     writes = [c for c in plan.changes if c.action is not Action.NOOP]
@@ -82,7 +99,7 @@ async def apply(plan: Plan, adapters: Adapters, *, parallelism: int = 8,
             try:
                 await execute(change, adapters)
             except ReconcilerError as exc:
-                emit(ApplyEvent(change, Outcome.FAILED, str(exc)))
+                emit(ApplyEvent(change, Outcome.FAILED, scrub(str(exc), change)))
                 return
         emit(ApplyEvent(change, Outcome.APPLIED))
 
