@@ -315,8 +315,10 @@ class ApisixEmulator:
         else:
             obj_id = self._check_id(request.method, kind, url_id, conf)
             forbidden_times(conf, self.vtuple)
-            self.checker.check(kind, conf, str(obj_id))
-            obj_id = str(obj_id)
+            self.checker.check(kind, conf, tostring(obj_id))
+            if request.method == "POST":  # the id is etcd's revision of /apisix/gen_id, taken after the checks
+                conf["id"] = obj_id = f"{self._bump():020d}"
+            obj_id = tostring(obj_id)
         key = self._key(kind, obj_id)
         existed = obj_id in self.data[kind.segment]
         now = int(time.time())
@@ -330,9 +332,7 @@ class ApisixEmulator:
         if method == "POST":
             if url_id is not None or conf.get("id") is not None:
                 raise bad(f"wrong {kind.noun} id, do not need it")
-            conf["id"] = f"{self.revision + 1:020d}"
-            self._bump()
-            return conf["id"]
+            return ""
         obj_id: Any = url_id if url_id is not None else conf.get("id")
         if obj_id is None:
             raise bad(f"missing {kind.noun} id")

@@ -268,3 +268,8 @@ def test_ttl_lease_expires_the_object(client: httpx.Client) -> None:
     client.put("/routes/3", json=ROUTE)
     time.sleep(0.2)
     assert client.get("/routes/3").status_code == 200
+
+
+def test_failed_post_does_not_consume_a_revision(client: httpx.Client) -> None:
+    assert client.post("/routes", json={"uri": "/a"}).status_code == 400
+    assert client.post("/routes", json=ROUTE).json()["value"]["id"] == "00000000000000000001"
