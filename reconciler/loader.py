@@ -60,7 +60,7 @@ def read_var_files(var_files: Sequence[Path]) -> tuple[dict[str, Any], list[Prob
         problems += found
         if root is None:
             continue
-        data, found = to_data(root, display, None, loader)
+        data, found, _ = to_data(root, display, None, loader)
         problems += found
         if not isinstance(data, dict):
             line, column = position(root)
@@ -141,8 +141,9 @@ def check_file(parsed: ParsedFile) -> list[Problem]:
         found = type(parsed.data).__name__.replace("str", "a string").replace("list", "a list")
         message = f"a desired-state file must be a mapping with 'hydra:' and/or 'apisix:' (found {found})"
         return [Problem(parsed.display, line, column, "", message)]
+    data = {k: v for k, v in parsed.data.items() if not k.startswith("x-")}
     try:
-        DesiredStateFile.model_validate(wire(parsed.data))
+        DesiredStateFile.model_validate(wire(data) if parsed.has_secrets else data)
     except ValidationError as exc:
         return _problems_of(exc, parsed)
     return []

@@ -60,15 +60,6 @@ class Entry:
         return f"{self.file.display}:{position(node)[0]}"
 
 
-def _copy(value: Any) -> Any:
-    """A deep copy of plain data (``Secret`` values are immutable and shared)."""
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value
-
-
 def _plain(value: Any) -> Any:
     return value.reveal() if isinstance(value, Secret) else value
 
@@ -228,8 +219,12 @@ def link_client(
 
 
 def client_body(raw: dict[str, Any]) -> dict[str, Any]:
-    """Hydra JSON of a client as written: no client_id, scope joined, lifespans normalised."""
-    body = {k: _copy(v) for k, v in raw.items() if k != "client_id"}
+    """Hydra JSON of a client as written: no client_id, scope joined, lifespans normalised.
+
+    Bodies share nested values with the loaded data, which is built fresh for every object
+    (aliases included) and not used after resolution, so nothing else sees the changes.
+    """
+    body = {k: v for k, v in raw.items() if k != "client_id"}
     if isinstance(body["scope"], list):
         body["scope"] = " ".join(_plain(w) for w in body["scope"])
     for name in LIFESPANS:
@@ -246,7 +241,7 @@ def apisix_body(entry: Entry) -> dict[str, Any]:
     drop = {"id"} if entry.kind is not Kind.CONSUMER else {"username", "credentials"}
     if entry.kind is Kind.PLUGIN_METADATA:
         drop = {"plugin"}
-    body = {k: _copy(v) for k, v in entry.raw.items() if k not in drop}
+    body = {k: v for k, v in entry.raw.items() if k not in drop}
     return mark_secrets(entry.kind, body)
 
 

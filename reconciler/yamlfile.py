@@ -18,6 +18,7 @@ from typing import Any, Final
 import yaml
 
 from reconciler.errors import Problem
+from reconciler.secrets import Secret
 from reconciler.variables import VariableError, Variables
 
 #: Nodes an alias may expand to, in total per file, before the file is refused.
@@ -56,6 +57,7 @@ class ParsedFile:
     data: Any = None
     root: yaml.Node | None = None
     problems: list[Problem] = field(default_factory=list)
+    has_secrets: bool = False
 
 
 class _Builder:
@@ -70,6 +72,7 @@ class _Builder:
         self.in_alias = 0
         self.expanded = 0
         self.path: list[str | int] = []
+        self.has_secrets = False
 
     def problem(self, node: yaml.Node, message: str, key: str | None = None) -> None:
         line, column = position(node)
@@ -111,7 +114,9 @@ class _Builder:
         if tag == _STR:
             if self.variables is not None and "${" in value:
                 try:
-                    return self.variables.substitute(value)
+                    result = self.variables.substitute(value)
+                    self.has_secrets = self.has_secrets or isinstance(result, Secret)
+                    return result
                 except VariableError as exc:
                     self.problem(node, str(exc))
                     return value
@@ -178,17 +183,19 @@ def compose(text: str, display: str) -> tuple[yaml.Node | None, _Loader, list[Pr
         loader.dispose()
 
 
-def to_data(root: yaml.Node, display: str, variables: Variables | None, loader: _Loader) -> tuple[Any, list[Problem]]:
-    """Plain data of a node tree; problems for duplicates, nulls, tags, references and alias bombs."""
+def to_data(
+    root: yaml.Node, display: str, variables: Variables | None, loader: _Loader
+) -> tuple[Any, list[Problem], bool]:
+    """Plain data of a node tree, its problems (duplicates, nulls, tags, references, alias bombs),
+    and whether any ``Secret`` came from a reference."""
     builder = _Builder(display, variables, loader)
     try:
         data = builder.build(root)
     except AliasBomb:
         line, column = position(root)
-        return None, [
-            Problem(display, line, column, "", f"YAML aliases expand to more than {MAX_ALIAS_NODES} nodes; refused")
-        ]
-    return data, builder.problems
+        message = f"YAML aliases expand to more than {MAX_ALIAS_NODES} nodes; refused"
+        return None, [Problem(display, line, column, "", message)], False
+    return data, builder.problems, builder.has_secrets
 
 
 def parse_file(path: Path, display: str, variables: Variables | None) -> ParsedFile:
@@ -204,7 +211,7 @@ def parse_file(path: Path, display: str, variables: Variables | None) -> ParsedF
     if root is None:
         return parsed
     parsed.root = root
-    parsed.data, problems = to_data(root, display, variables, loader)
+    parsed.data, problems, parsed.has_secrets = to_data(root, display, variables, loader)
     parsed.problems.extend(problems)
     return parsed
 

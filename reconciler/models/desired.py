@@ -52,9 +52,16 @@ class ApisixSection(Strict):
 
 
 class DesiredStateFile(Strict):
-    """One YAML file of the desired state.  Files of a directory are merged."""
+    """One YAML file of the desired state.  Files of a directory are merged.
 
-    model_config = ConfigDict(title="reconcile desired state")
+    Top-level keys starting with ``x-`` are ignored (the loader drops them before validation),
+    so a file can hold YAML anchors to reuse with ``*alias`` and ``<<:`` merge keys.
+    """
+
+    model_config = ConfigDict(
+        title="reconcile desired state",
+        json_schema_extra={"patternProperties": {"^x-": {"description": "Ignored: a place for YAML anchors."}}},
+    )
     hydra: HydraSection | None = Field(None, description="Ory Hydra: OAuth2 clients.")
     apisix: ApisixSection | None = Field(None, description="Apache APISIX Admin API resources.")
 
