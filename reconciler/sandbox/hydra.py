@@ -459,11 +459,31 @@ class HydraEmulator:
     # --- public port -------------------------------------------------------------------------
 
     async def handle_public(self, request: Request) -> Response:
-        """Answer one request on the public port: health and the client-credentials grant."""
+        """Answer one request on the public port: health, token, revocation, disabled registration."""
         if request.path in ("/health/alive", "/health/ready"):
             return self._health(request)
         if request.path == "/oauth2/token":
             if request.method != "POST":
                 return self._not_allowed("OPTIONS, POST")
             return self.token.handle(request)
+        if request.path == "/oauth2/revoke":
+            if request.method != "POST":
+                return self._not_allowed("OPTIONS, POST")
+            return self.token.revoke(request)
+        if self.v2 and (request.path == "/oauth2/register" or request.path.startswith("/oauth2/register/")):
+            return self._registration(request)
         return self._plain(404, "404 page not found\n")
+
+    def _registration(self, request: Request) -> Response:
+        """Dynamic client registration, disabled as in Hydra's default configuration."""
+        rest = request.path[len("/oauth2/register"):]
+        if rest in ("", "/"):
+            allowed = "OPTIONS, POST" if not rest else None
+        else:
+            allowed = "DELETE, GET, OPTIONS, PUT" if "/" not in rest[1:] else None
+        if allowed is None:
+            return self._plain(404, "404 page not found\n")
+        if request.method not in allowed.split(", "):
+            return self._not_allowed(allowed)
+        return self._error(ClientError(404, "The requested resource could not be found",
+                                       "Dynamic registration is not enabled."))

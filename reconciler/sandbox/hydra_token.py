@@ -1,4 +1,4 @@
-"""The Hydra emulator's public ``POST /oauth2/token``: the client-credentials grant only.
+"""The Hydra emulator's public ``POST /oauth2/token`` (client credentials only) and ``/oauth2/revoke``.
 
 Its purpose is proof, not OAuth: after the reconciler rotates a client secret, a test asks for
 a token with the new secret (and is refused with the old one).  So the endpoint follows fosite's
@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote_plus
 
 from reconciler.sandbox.http import Request, Response
@@ -39,6 +39,13 @@ class _OAuthError(Exception):
         self.status = status
         self.error = error
         self.description = description
+
+
+def _form(request: Request) -> dict[str, list[str]]:
+    """The form body, read only for ``application/x-www-form-urlencoded`` (as Go's ``ParseForm``)."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
+        return {}
+    return parse_qs(request.body.decode("utf-8", errors="replace"), keep_blank_values=True)
 
 
 def _answer(status: int, body: dict[str, object]) -> Response:
@@ -78,26 +85,50 @@ class TokenEndpoint:
         raise _OAuthError(400, "invalid_request", f"{INVALID_REQUEST} Client credentials missing or malformed "
                           "in both HTTP Authorization header and HTTP POST body.")
 
+    def revoke(self, request: Request) -> Response:
+        """``POST /oauth2/revoke``: 200 once the client authenticates (unknown tokens count as revoked).
+
+        The emulator stores no tokens, so this is only the secret probe the spec describes.
+        """
+        try:
+            form = _form(request)
+            if not form:
+                raise _OAuthError(400, "invalid_request", f"{INVALID_REQUEST} {NO_HANDLER}")
+            try:
+                client_id, secret, method = self._credentials(request, form)
+            except _OAuthError:
+                raise _OAuthError(400, "invalid_request", f"{INVALID_REQUEST} {NO_HANDLER}") from None
+            self._authenticate(client_id, secret, method, hint=False)
+        except _OAuthError as err:
+            return _answer(err.status, {"error": err.error, "error_description": err.description})
+        from reconciler.sandbox.hydra import go_response
+
+        return go_response(200, b"", [("Cache-Control", "no-store"), ("Pragma", "no-cache")])
+
+    def _authenticate(self, client_id: str, secret: str, method: str, *, hint: bool = True) -> dict[str, Any]:
+        record = self.emulator.clients.get(client_id)
+        if record is None or not self.emulator.check_secret(client_id, secret):
+            raise _OAuthError(401, "invalid_client", INVALID_CLIENT)
+        client: dict[str, Any] = record["client"]
+        wanted = client["token_endpoint_auth_method"] or "client_secret_basic"
+        if wanted != method and not hint:
+            raise _OAuthError(401, "invalid_client", INVALID_CLIENT)
+        if wanted != method:
+            raise _OAuthError(401, "invalid_client", f"{INVALID_CLIENT} The OAuth 2.0 Client supports client "
+                              f"authentication method '{wanted}', but method '{method}' was requested. You must "
+                              "configure the OAuth 2.0 client's 'token_endpoint_auth_method' value to accept "
+                              f"'{method}'.")
+        return client
+
     def _grant(self, request: Request) -> Response:
-        form: dict[str, list[str]] = {}
-        if request.headers.get("content-type", "").split(";")[0].strip() == "application/x-www-form-urlencoded":
-            form = parse_qs(request.body.decode("utf-8", errors="replace"), keep_blank_values=True)
+        form = _form(request)
         if not form:
             raise _OAuthError(400, "invalid_request", f"{INVALID_REQUEST} The POST body can not be empty.")
         grant = (form.get("grant_type") or [""])[0]
         if not grant:
             raise _OAuthError(400, "invalid_request", f"{INVALID_REQUEST} Request parameter 'grant_type' is missing")
         client_id, secret, method = self._credentials(request, form)
-        record = self.emulator.clients.get(client_id)
-        if record is None or not self.emulator.check_secret(client_id, secret):
-            raise _OAuthError(401, "invalid_client", INVALID_CLIENT)
-        client = record["client"]
-        wanted = client["token_endpoint_auth_method"] or "client_secret_basic"
-        if wanted != method:
-            raise _OAuthError(401, "invalid_client", f"{INVALID_CLIENT} The OAuth 2.0 Client supports client "
-                              f"authentication method '{wanted}', but method '{method}' was requested. You must "
-                              "configure the OAuth 2.0 client's 'token_endpoint_auth_method' value to accept "
-                              f"'{method}'.")
+        client = self._authenticate(client_id, secret, method)
         if grant != "client_credentials":
             raise _OAuthError(400, "invalid_request", f"{INVALID_REQUEST} {NO_HANDLER}")
         if "client_credentials" not in (client["grant_types"] or []):

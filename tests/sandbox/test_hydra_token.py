@@ -103,3 +103,23 @@ def test_malformed_token_requests(urls: tuple[str, str]) -> None:
     assert httpx.get(public + "/oauth2/token").status_code == 405
     missing = httpx.get(public + "/nothing")
     assert (missing.status_code, missing.text) == (404, "404 page not found\n")
+
+
+def test_revocation_is_a_secret_probe(urls: tuple[str, str]) -> None:
+    admin, public = urls
+    make(admin, client_id="rv", client_secret="cc-secret-1")
+    ok = httpx.post(public + "/oauth2/revoke", content="token=x", headers=basic("rv", "cc-secret-1"))
+    assert (ok.status_code, ok.content, ok.headers["cache-control"]) == (200, b"", "no-store")
+    bad = httpx.post(public + "/oauth2/revoke", content="token=x", headers=basic("rv", "wrong"))
+    assert (bad.status_code, bad.text) == (401, INVALID_CLIENT)
+    anonymous = httpx.post(public + "/oauth2/revoke", content="token=x", headers=FORM)
+    assert anonymous.status_code == 400 and anonymous.json()["error"] == "invalid_request"
+
+
+def test_dynamic_registration_is_disabled(urls: tuple[str, str]) -> None:
+    _, public = urls
+    for method, path in (("POST", "/oauth2/register"), ("GET", "/oauth2/register/x"), ("DELETE", "/oauth2/register/x")):
+        resp = httpx.request(method, public + path, json={})
+        assert resp.status_code == 404
+        assert resp.content == (b'{"error":"The requested resource could not be found",'
+                                b'"error_description":"Dynamic registration is not enabled."}\n')
