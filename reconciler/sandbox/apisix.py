@@ -73,7 +73,7 @@ class ApisixEmulator:
         self.viewer_key = viewer_key
         self.faults = faults or FaultInjector()
         self.keyring = Keyring(keyring, encryption)
-        self.plugins = PluginRegistry(self.legacy, plugins)
+        self.plugins = PluginRegistry(self.vtuple, plugins)
         self.schemas = resource_schemas(self.legacy)
         self.checker = Checker(self.schemas, self.plugins, self.vtuple, self._lookup, self._scan)
         self.revision = 0

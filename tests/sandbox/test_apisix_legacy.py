@@ -158,3 +158,24 @@ def test_legacy_allows_plugin_in_two_global_rules(legacy: httpx.Client) -> None:
     body = {"plugins": {"prometheus": {}}}
     assert legacy.put("/global_rules/1", json=body).status_code == 201
     assert legacy.put("/global_rules/2", json=body).status_code == 201
+
+
+def test_jwt_auth_message_between_314_and_317() -> None:
+    for client in serve("3.16.0"):
+        response = client.put("/consumers", json={"username": "a", "plugins": {"jwt-auth": {"key": "k"}}})
+        assert response.json()["error_msg"].endswith(
+            'property "secret" is required when "algorithm" is "HS256" or "HS512"')
+
+
+@pytest.mark.parametrize(("version", "ssl_verify", "realm", "session_encrypted"), [
+    ("3.13.0", False, False, False), ("3.15.0", False, True, False), ("3.16.0", True, True, False),
+    ("3.17.0", True, True, True), ("3.18.0", True, True, True),
+])
+def test_version_specific_schemas(version: str, ssl_verify: bool, realm: bool, session_encrypted: bool) -> None:
+    emu = ApisixEmulator(version)
+    oidc = emu.plugin_schema("openid-connect")
+    assert oidc is not None
+    assert oidc["properties"]["ssl_verify"]["default"] is ssl_verify
+    assert ("session.secret" in oidc["encrypt_fields"]) is session_encrypted
+    key_auth = emu.plugin_schema("key-auth")
+    assert key_auth is not None and ("realm" in key_auth["properties"]) is realm

@@ -14,7 +14,7 @@ from typing import Any
 
 from reconciler.sandbox.apisix_jsonschema import validate
 from reconciler.sandbox.apisix_plugins.auth import basic_auth, jwt_auth, key_auth
-from reconciler.sandbox.apisix_plugins.base import PluginDef, Schema
+from reconciler.sandbox.apisix_plugins.base import PluginDef, Schema, Version, is_legacy
 from reconciler.sandbox.apisix_plugins.misc import cors, prometheus, proxy_rewrite, request_id
 from reconciler.sandbox.apisix_plugins.oidc import openid_connect
 from reconciler.sandbox.apisix_plugins.traffic import csrf, ip_restriction, limit_conn, limit_count, limit_req
@@ -22,11 +22,11 @@ from reconciler.sandbox.apisix_schemas import META_SCHEMA
 
 __all__ = ["PLUGIN_NAMES", "PluginDef", "PluginRegistry"]
 
-_FACTORIES: list[Callable[[bool], PluginDef]] = [
+_FACTORIES: list[Callable[[Version], PluginDef]] = [
     openid_connect, key_auth, basic_auth, jwt_auth, limit_count, limit_req, limit_conn, csrf,
     proxy_rewrite, cors, prometheus, request_id, ip_restriction,
 ]
-PLUGIN_NAMES: tuple[str, ...] = tuple(f(False).name for f in _FACTORIES)
+PLUGIN_NAMES: tuple[str, ...] = tuple(f((3, 18, 0)).name for f in _FACTORIES)
 COMMENT = "this is a mark for our injected plugin schema"
 
 
@@ -40,12 +40,12 @@ def _inject(schema: Schema) -> Schema:
 class PluginRegistry:
     """The enabled plugins of one emulator (legacy or current behaviour)."""
 
-    def __init__(self, legacy: bool = False, enabled: Sequence[str] | None = None) -> None:
-        self.legacy = legacy
+    def __init__(self, version: Version = (3, 18, 0), enabled: Sequence[str] | None = None) -> None:
+        self.legacy = is_legacy(version)
         wanted = set(PLUGIN_NAMES if enabled is None else enabled)
         self.plugins: dict[str, PluginDef] = {}
         for factory in _FACTORIES:
-            plugin = factory(legacy)
+            plugin = factory(version)
             if plugin.name in wanted:
                 self.plugins[plugin.name] = plugin
         self._main = {name: _inject(p.schema) for name, p in self.plugins.items()}

@@ -10,7 +10,7 @@ import base64
 import os
 from typing import Any
 
-from reconciler.sandbox.apisix_plugins.base import PluginDef, Schema
+from reconciler.sandbox.apisix_plugins.base import Check, PluginDef, Schema, Version
 
 _ANON: Schema = {"type": "string", "minLength": 1}
 HS = ["HS256", "HS384", "HS512"]
@@ -23,13 +23,13 @@ def realm(default: str) -> Schema:
             "minLength": 1, "maxLength": 128}
 
 
-def key_auth(legacy: bool) -> PluginDef:
+def key_auth(version: Version) -> PluginDef:
     """key-auth: header/query on routes, ``key`` (encrypted) on consumers."""
     props: Schema = {"header": {"type": "string", "default": "apikey"},
                      "query": {"type": "string", "default": "apikey"},
                      "hide_credentials": {"type": "boolean", "default": False},
                      "anonymous_consumer": _ANON}
-    if not legacy:
+    if version >= (3, 15):
         props["realm"] = realm("key")
     return PluginDef("key-auth", 2500, {"type": "object", "properties": props},
                      consumer_schema={"type": "object", "properties": {"key": {"type": "string"}},
@@ -37,10 +37,10 @@ def key_auth(legacy: bool) -> PluginDef:
                      auth=True)
 
 
-def basic_auth(legacy: bool) -> PluginDef:
+def basic_auth(version: Version) -> PluginDef:
     """basic-auth: ``username`` and ``password`` (encrypted) on consumers."""
     props: Schema = {"hide_credentials": {"type": "boolean", "default": False}, "anonymous_consumer": _ANON}
-    if not legacy:
+    if version >= (3, 15):
         props["realm"] = realm("basic")
     return PluginDef("basic-auth", 2520, {"type": "object", "title": "work with route or service object",
                                           "properties": props},
@@ -51,23 +51,28 @@ def basic_auth(legacy: bool) -> PluginDef:
                      auth=True)
 
 
-def _jwt_check(conf: dict[str, Any], schema_type: str, legacy: bool) -> str | None:
-    if schema_type != "consumer":
+def _jwt_check(message: str) -> Check:
+    def check(conf: dict[str, Any], schema_type: str, legacy: bool) -> str | None:
+        if schema_type != "consumer":
+            return None
+        algorithm = conf.get("algorithm", "HS256")
+        if legacy:
+            if algorithm not in ("RS256", "ES256") and not conf.get("secret"):
+                conf["secret"] = base64.b64encode(os.urandom(32)).decode()
+            return None
+        if algorithm in HS and not conf.get("secret"):
+            return message
         return None
-    algorithm = conf.get("algorithm", "HS256")
-    if legacy:
-        if algorithm not in ("RS256", "ES256") and not conf.get("secret"):
-            conf["secret"] = base64.b64encode(os.urandom(32)).decode()
-        return None
-    if algorithm in HS and not conf.get("secret"):
-        return 'property "secret" is required when using HS based algorithms'
-    return None
+    return check
 
 
-def jwt_auth(legacy: bool) -> PluginDef:
+def jwt_auth(version: Version) -> PluginDef:
     """jwt-auth: a random HS ``secret`` is invented in legacy mode, required from 3.14."""
-    algorithms = ["HS256", "HS512", "RS256", "ES256"] if legacy else HS + ASYM
-    hs = ["HS256", "HS512"] if legacy else HS
+    old = version < (3, 18)
+    algorithms = ["HS256", "HS512", "RS256", "ES256"] if old else HS + ASYM
+    hs = ["HS256", "HS512"] if old else HS
+    message = ('property "secret" is required when "algorithm" is "HS256" or "HS512"' if old
+               else 'property "secret" is required when using HS based algorithms')
     props: Schema = {
         "header": {"type": "string", "default": "authorization"},
         "query": {"type": "string", "default": "jwt"},
@@ -77,8 +82,9 @@ def jwt_auth(legacy: bool) -> PluginDef:
         "store_in_ctx": {"type": "boolean", "default": False},
         "anonymous_consumer": _ANON,
     }
-    if not legacy:
+    if version >= (3, 15):
         props["realm"] = realm("jwt")
+    if version >= (3, 16):
         props["claims_to_verify"] = {"type": "array", "uniqueItems": True,
                                      "items": {"type": "string", "enum": ["exp", "nbf"]}}
     consumer: Schema = {
@@ -101,4 +107,4 @@ def jwt_auth(legacy: bool) -> PluginDef:
         "required": ["key"],
     }
     return PluginDef("jwt-auth", 2510, {"type": "object", "properties": props}, consumer_schema=consumer,
-                     auth=True, post_check=_jwt_check)
+                     auth=True, post_check=_jwt_check(message))

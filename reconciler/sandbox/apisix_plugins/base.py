@@ -12,8 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 Schema = dict[str, Any]
+Version = tuple[int, ...]
 # (conf, schema_type, legacy) -> error text or None; may mutate conf (legacy secret generation).
 Check = Callable[[dict[str, Any], str, bool], "str | None"]
+
+
+def is_legacy(version: Version) -> bool:
+    """Versions up to 3.13 stored defaults and invented secrets (spec §5.2)."""
+    return version <= (3, 13, 99)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ Why: they are the everyday non-auth plugins of a desired state; cors also brings
 
 from __future__ import annotations
 
-from reconciler.sandbox.apisix_plugins.base import PluginDef, Schema
+from reconciler.sandbox.apisix_plugins.base import PluginDef, Schema, Version, is_legacy
 from reconciler.sandbox.apisix_schemas import METHODS
 
 _ORIGINS = r"^(\*|\*\*|null|\w+://[^,]+(,\w+://[^,]+)*)$"
@@ -15,7 +15,7 @@ _HEADER_VALUE: Schema = {"oneOf": [{"type": "string"}, {"type": "number"},
                                    {"type": "array", "minItems": 1, "items": _SCALAR}]}
 
 
-def proxy_rewrite(legacy: bool) -> PluginDef:
+def proxy_rewrite(version: Version) -> PluginDef:
     """proxy-rewrite (priority 1008); ``use_real_request_uri_unsafe`` is its only default."""
     headers: Schema = {"oneOf": [
         {"type": "object", "minProperties": 1, "additionalProperties": False, "properties": {
@@ -36,7 +36,7 @@ def proxy_rewrite(legacy: bool) -> PluginDef:
     }, "minProperties": 1})
 
 
-def cors(legacy: bool) -> PluginDef:
+def cors(version: Version) -> PluginDef:
     """cors (priority 4000) with its ``metadata_schema``; ``expose_headers`` has no default since 3.10."""
     texts: Schema = {"type": "array", "minItems": 1, "uniqueItems": True,
                      "items": {"type": "string", "minLength": 1, "maxLength": 4096}}
@@ -57,7 +57,7 @@ def cors(legacy: bool) -> PluginDef:
     return PluginDef("cors", 4000, {"type": "object", "properties": props}, metadata_schema=metadata)
 
 
-def prometheus(legacy: bool) -> PluginDef:
+def prometheus(version: Version) -> PluginDef:
     """prometheus (priority 500)."""
     metadata: Schema = {"type": "object", "properties": {
         "disabled_labels": {"type": "object", "additionalProperties": False, "properties": {}}}}
@@ -65,8 +65,9 @@ def prometheus(legacy: bool) -> PluginDef:
         "prefer_name": {"type": "boolean", "default": False}}}, metadata_schema=metadata, version=0.2)
 
 
-def request_id(legacy: bool) -> PluginDef:
+def request_id(version: Version) -> PluginDef:
     """request-id (priority 12015)."""
+    legacy = is_legacy(version)
     charset = "abcdefghijklmnopqrstuvwxyzABCDEFGHIGKLMNOPQRSTUVWXYZ0123456789"
     algorithms = ["uuid", "nanoid", "range_id", "ksuid"] + ([] if legacy else ["uuidv7"])
     return PluginDef("request-id", 12015, {"type": "object", "properties": {

@@ -12,7 +12,7 @@ import base64
 import os
 from typing import Any
 
-from reconciler.sandbox.apisix_plugins.base import PluginDef, Schema
+from reconciler.sandbox.apisix_plugins.base import PluginDef, Schema, Version, is_legacy
 
 _FLAT = [("use_par", "par.enabled"), ("pushed_authorization_request_endpoint", "par.endpoint"),
          ("pushed_authorization_request_endpoint_auth_method", "par.endpoint_auth_method"),
@@ -64,10 +64,10 @@ def _session(legacy: bool) -> Schema:
         "required": ["secret"], "additionalProperties": False}
 
 
-def _schema(legacy: bool) -> Schema:
+def _schema(version: tuple[int, ...], legacy: bool) -> Schema:
     props: Schema = {
         "client_id": _s(), "client_secret": _s(), "discovery": _s(), "scope": _s("openid"),
-        "ssl_verify": _b(not legacy), "timeout": _i(3, 1), "introspection_endpoint": _s(),
+        "ssl_verify": _b(version >= (3, 16)), "timeout": _i(3, 1), "introspection_endpoint": _s(),
         "introspection_endpoint_auth_method": _s("client_secret_basic"),
         "token_endpoint_auth_method": _s("client_secret_basic"), "bearer_only": _b(False),
         "session": _session(legacy), "realm": _s("apisix"),
@@ -78,7 +78,7 @@ def _schema(legacy: bool) -> Schema:
                 "claim": _s("aud"), "required": _b(False), "match_with_client_id": _b(False)}}}},
         "logout_path": _s("/logout"), "redirect_uri": _s(), "post_logout_redirect_uri": _s(),
         "unauth_action": {"type": "string", "enum": ["auth", "deny", "pass"], "default": "auth"},
-        "public_key": _s(), "use_jwks": {"type": "boolean"} if legacy else _b(False),
+        "public_key": _s(), "use_jwks": _b(False) if version >= (3, 16) else {"type": "boolean"},
         "token_signing_alg_values_expected": _s(), "use_pkce": _b(False),
         "set_access_token_header": _b(True), "access_token_in_authorization_header": _b(False),
         "set_id_token_header": _b(True), "set_userinfo_header": _b(True),
@@ -111,10 +111,12 @@ def _schema(legacy: bool) -> Schema:
         props["set_raw_id_token_header"] = _b(False)
         props["client_jwt_assertion_alg"] = {"type": "string", "enum": [
             "HS256", "HS512", "RS256", "RS512", "ES256", "ES512"]}
-    encrypt = (["client_secret", "client_rsa_private_key"] if legacy else
-               ["client_secret", "client_rsa_private_key", "dpop.private_key", "session.secret",
-                "session.redis.password"])
-    required = ["client_id", "client_secret", "discovery"] if legacy else ["client_id", "discovery"]
+    encrypt = ["client_secret", "client_rsa_private_key"]
+    if version >= (3, 17):
+        encrypt += ["session.secret", "session.redis.password"]
+    if version >= (3, 18):
+        encrypt.insert(2, "dpop.private_key")
+    required = ["client_id", "discovery"] if version >= (3, 17) else ["client_id", "client_secret", "discovery"]
     return {"type": "object", "properties": props, "encrypt_fields": encrypt, "required": required}
 
 
@@ -145,7 +147,8 @@ def _post_check(conf: dict[str, Any], schema_type: str, legacy: bool) -> str | N
     return None
 
 
-def openid_connect(legacy: bool) -> PluginDef:
+def openid_connect(version: Version) -> PluginDef:
     """openid-connect (priority 2599)."""
-    return PluginDef("openid-connect", 2599, _schema(legacy), version=0.2,
+    legacy = is_legacy(version)
+    return PluginDef("openid-connect", 2599, _schema(version, legacy), version=0.2,
                      pre_check=_pre_check, post_check=_post_check)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 
-from reconciler.sandbox.apisix_plugins.base import PluginDef, Schema
+from reconciler.sandbox.apisix_plugins.base import PluginDef, Schema, Version, is_legacy
 from reconciler.sandbox.apisix_schemas import IP_DEF
 
 
@@ -75,8 +75,9 @@ def _with_ttl(schema: Schema) -> Schema:
     return out
 
 
-def limit_count(legacy: bool) -> PluginDef:
+def limit_count(version: Version) -> PluginDef:
     """limit-count (priority 1002): ``count``/``time_window`` or 3.18's ``rules``."""
+    legacy = is_legacy(version)
     props: Schema = {
         "count": {"type": "integer", "exclusiveMinimum": 0} if legacy else _count_or_string(True),
         "time_window": {"type": "integer", "exclusiveMinimum": 0} if legacy else _count_or_string(True),
@@ -111,7 +112,7 @@ def limit_count(legacy: bool) -> PluginDef:
     return PluginDef("limit-count", 1002, schema, metadata_schema=metadata, version=0.5)
 
 
-def limit_req(legacy: bool) -> PluginDef:
+def limit_req(version: Version) -> PluginDef:
     """limit-req (priority 1001)."""
     schema: Schema = {"type": "object", "properties": {
         "rate": {"type": "number", "exclusiveMinimum": 0},
@@ -129,7 +130,7 @@ def limit_req(legacy: bool) -> PluginDef:
     return PluginDef("limit-req", 1001, schema)
 
 
-def limit_conn(legacy: bool) -> PluginDef:
+def limit_conn(version: Version) -> PluginDef:
     """limit-conn (priority 1003); 3.18 adds ``rules`` as an alternative to conn/burst/key."""
     schema: Schema = {"type": "object", "properties": {
         "conn": _count_or_string(True), "burst": _count_or_string(False),
@@ -164,7 +165,7 @@ def _ip_check(conf: dict[str, object], schema_type: str, legacy: bool) -> str | 
     return None
 
 
-def ip_restriction(legacy: bool) -> PluginDef:
+def ip_restriction(version: Version) -> PluginDef:
     """ip-restriction (priority 3000): exactly one of whitelist / blacklist."""
     items: Schema = {"anyOf": IP_DEF}
     return PluginDef("ip-restriction", 3000, {"type": "object", "properties": {
@@ -176,7 +177,7 @@ def ip_restriction(legacy: bool) -> PluginDef:
     }, "oneOf": [{"required": ["whitelist"]}, {"required": ["blacklist"]}]}, post_check=_ip_check)
 
 
-def csrf(legacy: bool) -> PluginDef:
+def csrf(version: Version) -> PluginDef:
     """csrf (priority 2980): ``key`` is encrypted."""
     return PluginDef("csrf", 2980, {"type": "object", "properties": {
         "key": {"description": "use to generate csrf token", "type": "string"},
