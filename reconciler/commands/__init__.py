@@ -20,6 +20,10 @@ from reconciler.commands.drift import drift_command  # noqa: E402
 
 COMMANDS.append(drift_command)
 
+from reconciler.commands.dump import dump_command  # noqa: E402
+
+COMMANDS.append(dump_command)
+
 from reconciler.commands.sandbox import sandbox  # noqa: E402
 
 COMMANDS.append(sandbox)

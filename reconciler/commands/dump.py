@@ -1,0 +1,54 @@
+"""``reconcile dump``: write live state as desired-state YAML, one file per kind.
+
+Read-only on the servers.  The files hold no secret: each becomes a ``${env:NAME}`` placeholder,
+and the names are listed at the end of the output and in ``DIR/secrets.env.example``.  Set those
+variables to the live values, and a plan of the dump shows no changes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler.commands.common import (
+    build_connection,
+    build_options,
+    connection_options,
+    handle_errors,
+    ownership_options,
+)
+from reconciler.dump import dump_live, write_dump
+
+
+@click.command("dump")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory to write the YAML files into (created if needed).")
+@connection_options
+@ownership_options
+@click.option("--scope", type=click.Choice(["owned", "selector", "all"]), default="owned", show_default=True,
+              help="owned: objects carrying our marker (and the selector); selector: objects carrying the "
+                   "selector labels; all: everything.")
+@click.option("--system", type=click.Choice(["hydra", "apisix", "both"]), default="both", show_default=True)
+@handle_errors
+def dump_command(out_dir: Path, scope: str, system: str, **kw: Any) -> None:
+    """Write the live objects as desired-state YAML files under --out."""
+    conn = build_connection(kw)
+    options = build_options(kw)
+    systems = frozenset({"hydra", "apisix"} if system == "both" else {system})
+    missing = [s for s in sorted(systems) if not (conn.hydra_admin_url if s == "hydra" else conn.apisix_admin_url)]
+    if missing:
+        raise click.UsageError(f"no admin URL for {', '.join(missing)} (use --system to dump only one system)")
+    dump = dump_live(conn, options, scope=scope, systems=systems, out_dir=out_dir)  # type: ignore[arg-type]
+    for path in write_dump(dump, out_dir):
+        click.echo(f"wrote {path}")
+    total = sum(dump.counts.values())
+    counts = ", ".join(f"{n} {k.value}" for k, n in dump.counts.items())
+    click.echo(f"Dumped {total} objects ({counts or 'none'}).")
+    for note in dump.notes:
+        click.echo(f"Note: {note}")
+    if dump.secrets:
+        click.echo("Set these environment variables to the secret values before planning the dump:")
+        for secret in dump.secrets:
+            click.echo(f"  {secret.name}  ({secret.address} {secret.path})")

@@ -1,0 +1,345 @@
+"""``reconcile dump``: live state written back as desired-state YAML, so a gateway that predates
+Git can be brought under it.
+
+The output must round-trip (dump, then plan, gives no changes), so it is built from the same
+normalisation the planner uses: server-owned fields go (``apisix_live_view``), Hydra's defaults
+and empty values go (``hydra_view`` decides which fields matter), and on APISIX ≤3.13, which
+stored every schema default it filled in, a value is dropped when the server would fill the same
+value back (``fill_defaults`` with the live plugin schemas).  Our ownership labels and Hydra
+``metadata.reconcile`` are removed, since every apply adds them.  Secrets never reach the files:
+each becomes a ``${env:NAME}`` placeholder with a deterministic name, and Hydra client secrets,
+which Hydra never returns, are left out (unmanaged) with a comment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import yaml
+
+from reconciler.config import Connection, Options
+from reconciler.errors import PlanError
+from reconciler.fetch import fetch, open_adapters
+from reconciler.kinds import LEVELS, Kind, ResolvedState
+from reconciler.live import LiveObject, LiveState
+from reconciler.models.desired import SECTIONS
+from reconciler.models.hydra import OAuth2Client
+from reconciler.models.sensitive import PLUGIN_SECRETS
+from reconciler.normalize import (
+    apisix_live_view,
+    canonical,
+    fill_defaults,
+    hydra_split_metadata,
+    hydra_view,
+    schema_type,
+)
+from reconciler.secrets import Secret
+
+Scope = Literal["owned", "selector", "all"]
+SCHEMA_PATH: Final = Path("schemas") / "desired-state.schema.json"
+
+#: Output file per kind.
+FILES: Final[dict[Kind, str]] = {
+    Kind.OAUTH2_CLIENT: "hydra-clients.yaml",
+    Kind.PLUGIN_METADATA: "apisix-plugin-metadata.yaml",
+    Kind.SSL: "apisix-ssls.yaml",
+    Kind.UPSTREAM: "apisix-upstreams.yaml",
+    Kind.CONSUMER_GROUP: "apisix-consumer-groups.yaml",
+    Kind.PLUGIN_CONFIG: "apisix-plugin-configs.yaml",
+    Kind.SERVICE: "apisix-services.yaml",
+    Kind.CONSUMER: "apisix-consumers.yaml",
+    Kind.ROUTE: "apisix-routes.yaml",
+    Kind.GLOBAL_RULE: "apisix-global-rules.yaml",
+}
+_SECTION: Final[dict[Kind, tuple[str, str, str]]] = {
+    kind: (system, section, key) for system, section, kind, key in SECTIONS}
+_ABBREV: Final[dict[str, str]] = {"openid-connect": "OIDC"}
+
+
+@dataclass(frozen=True)
+class DumpedSecret:
+    """One secret replaced by ``${env:name}``.  ``value`` is None when it cannot be read back."""
+
+    name: str
+    address: str
+    path: str
+    value: Secret | None = None
+
+
+@dataclass
+class Dump:
+    """What ``dump`` produced: file name -> YAML text, the placeholders, and notes for the user."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    secrets: list[DumpedSecret] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    counts: dict[Kind, int] = field(default_factory=dict)
+
+
+# --- selection --------------------------------------------------------------------------------
+
+
+def _labels(kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
+    source = hydra_split_metadata(body)[1] if kind is Kind.OAUTH2_CLIENT else body
+    labels = source.get("labels")
+    return labels if isinstance(labels, dict) else {}
+
+
+def selected(kind: Kind, obj: LiveObject, scope: Scope, options: Options) -> bool:
+    """Whether ``obj`` belongs in a dump of ``scope``."""
+    if scope == "all":
+        return True
+    if kind is Kind.PLUGIN_METADATA:  # ours only when declared: nothing to recognise it by
+        return False
+    if kind is Kind.GLOBAL_RULE:
+        return obj.key.startswith(options.global_rule_prefix)
+    wanted = options.ownership_labels if scope == "owned" else options.selector
+    labels = _labels(kind, obj.body)
+    return all(labels.get(k) == v for k, v in wanted.items())
+
+
+# --- secrets ----------------------------------------------------------------------------------
+
+
+def env_name(kind: Kind, key: str, plugin: str, path: Sequence[str], taken: set[str]) -> str:
+    """A deterministic, unique environment variable name for one secret."""
+    words = ["RECONCILE", kind.value, key.replace("/", "_"), _ABBREV.get(plugin, plugin), *path]
+    base = re.sub(r"_+", "_", re.sub(r"[^A-Z0-9]", "_", "_".join(words).upper())).strip("_")
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}_{n}", n + 1
+    taken.add(name)
+    return name
+
+
+def _placeholders(kind: Kind, key: str, body: dict[str, Any], dump: Dump, taken: set[str]) -> None:
+    """Replace every plugin secret in ``body`` (in place) by a placeholder, recording it."""
+    plugins = body.get("plugins")
+    if not isinstance(plugins, dict):
+        return
+    for plugin in sorted(plugins):
+        for path in PLUGIN_SECRETS.get(plugin, ()):
+            node: Any = plugins[plugin]
+            for step in path[:-1]:
+                node = node.get(step) if isinstance(node, dict) else None
+            if not isinstance(node, dict) or not isinstance(node.get(path[-1]), str):
+                continue
+            name = env_name(kind, key, plugin, path, taken)
+            dump.secrets.append(DumpedSecret(name, f"{kind.value}.{key}", ".".join(("plugins", plugin, *path)),
+                                             Secret(node[path[-1]])))
+            node[path[-1]] = f"${{env:{name}}}"
+
+
+# --- defaults (APISIX ≤3.13) -----------------------------------------------------------------
+
+
+def _get(value: Any, path: Sequence[str | int]) -> Any:
+    for step in path:
+        if isinstance(step, int):
+            value = value[step] if isinstance(value, list) and step < len(value) else None
+        else:
+            value = value.get(step) if isinstance(value, dict) else None
+    return value
+
+
+def strip_defaults(kind: Kind, key: str, body: dict[str, Any], schemas: dict[tuple[str, str], Any]) -> dict[str, Any]:
+    """``body`` without every value the server would fill back in by itself (top-down, checked)."""
+    result = copy.deepcopy(body)
+
+    def visit(path: tuple[str | int, ...]) -> None:
+        node = _get(result, path)
+        if isinstance(node, list):
+            for i in range(len(node)):
+                visit((*path, i))
+            return
+        if not isinstance(node, dict):
+            return
+        order = list(node)
+        for name in order:
+            value = node.pop(name)
+            refilled = _get(fill_defaults(kind, key, result, schemas), (*path, name))
+            if refilled is not None and canonical(refilled) == canonical(value):
+                continue
+            node[name] = value
+            visit((*path, name))
+        kept = {k: node[k] for k in order if k in node}
+        node.clear()
+        node.update(kept)
+
+    visit(())
+    return result
+
+
+# --- entries ----------------------------------------------------------------------------------
+
+_CLIENT_FIELDS: Final = frozenset(OAuth2Client.model_fields)
+
+
+def client_entry(obj: LiveObject, dump: Dump) -> dict[str, Any]:
+    """A Hydra client as a desired-state entry: only fields that differ from Hydra's defaults."""
+    view = hydra_view(obj.body)
+    entry: dict[str, Any] = {"client_id": obj.key}
+    for name, value in obj.body.items():
+        if name in view and name not in ("metadata", "client_id"):
+            if name in _CLIENT_FIELDS:
+                entry[name] = value
+            else:
+                dump.notes.append(f"oauth2_client.{obj.key}: field {name!r} is not supported and was left out")
+    user_metadata, _ours = hydra_split_metadata(obj.body)
+    if user_metadata:
+        entry["metadata"] = user_metadata
+    return entry
+
+
+def apisix_entry(kind: Kind, obj: LiveObject, options: Options, live: LiveState, dump: Dump,
+                 taken: set[str]) -> dict[str, Any]:
+    """An APISIX object as a desired-state entry (without its credentials)."""
+    body = apisix_live_view(kind, obj.key, obj.body)
+    if "apisix" in live.servers and not live.servers["apisix"].at_least(3, 14):
+        body = strip_defaults(kind, obj.key, body, live.schemas)
+    labels = {k: v for k, v in (body.get("labels") or {}).items() if options.ownership_labels.get(k) != v}
+    body.pop("labels", None)
+    if labels:
+        body["labels"] = labels
+    _placeholders(kind, obj.key, body, dump, taken)
+    if kind is Kind.SSL:
+        for private in ("key", "keys"):
+            if private not in body:
+                name = env_name(kind, obj.key, "", (private,), taken)
+                dump.secrets.append(DumpedSecret(name, f"ssl.{obj.key}", private))
+                dump.notes.append(f"ssl.{obj.key}: the private {private} cannot be read back; set ${name}")
+                if private == "key":
+                    body["key"] = f"${{env:{name}}}"
+    key_field = "id" if kind is Kind.CREDENTIAL else _SECTION[kind][2]
+    own_key = obj.key.partition("/")[2] if kind is Kind.CREDENTIAL else obj.key
+    return {key_field: own_key, **body}
+
+
+# --- building ---------------------------------------------------------------------------------
+
+
+def _modeline(out_dir: Path) -> str:
+    """The yaml-language-server modeline pointing at the nearest ``schemas/desired-state.schema.json``."""
+    here = out_dir.resolve()
+    for depth, parent in enumerate([here, *here.parents]):
+        if (parent / SCHEMA_PATH).is_file():
+            return f"# yaml-language-server: $schema={'../' * depth}{SCHEMA_PATH.as_posix()}"
+    return f"# yaml-language-server: $schema=../{SCHEMA_PATH.as_posix()}"
+
+
+def _yaml_items(items: list[dict[str, Any]], comments: dict[int, str]) -> list[str]:
+    lines: list[str] = []
+    for i, item in enumerate(items):
+        if i in comments:
+            lines.append(f"    # {comments[i]}")
+        text = yaml.safe_dump([item], sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+        lines += ["    " + line if line else line for line in text.rstrip("\n").split("\n")]
+        lines.append("")
+    return lines
+
+
+def build_dump(live: LiveState, options: Options, scope: Scope, out_dir: Path) -> Dump:
+    """Turn live state into desired-state files (pure apart from looking for the schema file)."""
+    dump, taken = Dump(), set[str]()
+    modeline = _modeline(out_dir)
+    creds: dict[str, list[LiveObject]] = {}
+    for key, obj in sorted(live.of(Kind.CREDENTIAL).items()):
+        if selected(Kind.CREDENTIAL, obj, scope, options):
+            creds.setdefault(key.partition("/")[0], []).append(obj)
+    for kind in LEVELS:
+        if kind is Kind.CREDENTIAL:
+            continue
+        objects = [o for _k, o in sorted(live.of(kind).items()) if selected(kind, o, scope, options)]
+        if not objects:
+            continue
+        comments: dict[int, str] = {}
+        items: list[dict[str, Any]] = []
+        for obj in objects:
+            if kind is Kind.OAUTH2_CLIENT:
+                items.append(client_entry(obj, dump))
+                comments[len(items) - 1] = ("client_secret: not readable from Hydra, so left unmanaged "
+                                            "(add client_secret: ${env:NAME} to manage it)")
+                continue
+            entry = apisix_entry(kind, obj, options, live, dump, taken)
+            if kind is Kind.CONSUMER and obj.key in creds:
+                entry["credentials"] = [apisix_entry(Kind.CREDENTIAL, c, options, live, dump, taken)
+                                        for c in creds[obj.key]]
+                dump.counts[Kind.CREDENTIAL] = dump.counts.get(Kind.CREDENTIAL, 0) + len(creds[obj.key])
+            items.append(entry)
+        dump.counts[kind] = len(items)
+        system, section, _key = _SECTION[kind]
+        header = [modeline, "#", f"# Dumped by `reconcile dump --scope {scope}`: {len(items)} {kind.value} object(s).",
+                  "# Secrets are ${env:NAME} placeholders; see secrets.env.example.", f"{system}:", f"  {section}:"]
+        dump.files[FILES[kind]] = "\n".join(header + _yaml_items(items, comments)).rstrip("\n") + "\n"
+    return dump
+
+
+def secrets_example(dump: Dump) -> str:
+    """``secrets.env.example``: every placeholder name, without values."""
+    lines = ["# The environment variables the dumped desired state reads (values left out).", ""]
+    for secret in dump.secrets:
+        lines.append(f"# {secret.address}: {secret.path}")
+        lines.append(f"{secret.name}=")
+    return "\n".join(lines) + "\n"
+
+
+def write_dump(dump: Dump, out_dir: Path) -> list[Path]:
+    """Write the files (and ``secrets.env.example`` when there are secrets); returns the paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for name, text in dump.files.items():
+        (out_dir / name).write_text(text)
+        written.append(out_dir / name)
+    if dump.secrets:
+        (out_dir / "secrets.env.example").write_text(secrets_example(dump))
+        written.append(out_dir / "secrets.env.example")
+    return written
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+async def read_live(conn: Connection, systems: frozenset[str]) -> LiveState:
+    """Read everything of ``systems``: every kind, every consumer's credentials, the plugin schemas."""
+    async with open_adapters(conn, systems) as adapters:
+        live = await fetch(ResolvedState(systems=systems), adapters)
+        apisix = adapters.apisix
+        if apisix is not None and live.servers["apisix"].at_least(3, 11):
+            users = frozenset(live.of(Kind.CONSUMER))
+            result = await apisix.list(Kind.CREDENTIAL, users)
+            live.objects[Kind.CREDENTIAL] = result.objects
+            if not result.complete:
+                live.incomplete[Kind.CREDENTIAL] = result.problem or "the list was not read completely"
+        if apisix is not None:
+            wanted = sorted({(name, schema_type(kind)) for kind in live.objects for obj in live.of(kind).values()
+                             for name in _plugin_names(kind, obj)})
+            found = await asyncio.gather(*(apisix.plugin_schema(n, t) for n, t in wanted))
+            live.schemas.update(zip(wanted, found, strict=True))
+    if live.incomplete:
+        why = "; ".join(f"{k.value}: {v}" for k, v in sorted(live.incomplete.items()))
+        raise PlanError(f"live state could not be read completely ({why}); nothing was dumped")
+    return live
+
+
+def _plugin_names(kind: Kind, obj: LiveObject) -> list[str]:
+    if kind is Kind.PLUGIN_METADATA:
+        return [obj.key]
+    plugins = obj.body.get("plugins")
+    return list(plugins) if kind is not Kind.OAUTH2_CLIENT and isinstance(plugins, dict) else []
+
+
+def dump_live(conn: Connection, options: Options, *, scope: Scope, systems: frozenset[str], out_dir: Path) -> Dump:
+    """Read the servers and build the dump (not yet written)."""
+    if scope == "selector" and not options.selector:
+        raise PlanError("--scope selector needs at least one --selector key=value")
+    live = asyncio.run(read_live(conn, systems))
+    return build_dump(live, options, scope, out_dir)
+
+
+__all__ = ["FILES", "Dump", "DumpedSecret", "build_dump", "dump_live", "env_name", "secrets_example", "write_dump"]
