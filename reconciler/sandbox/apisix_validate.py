@@ -54,6 +54,8 @@ class Checker:
         if segment == "routes":
             self._route(target)
         elif segment in ("services", "upstreams"):
+            if segment == "upstreams":
+                self._ipv6(target)
             self._schema(kind.schema, target)
             upstream = target if segment == "upstreams" else target.get("upstream")
             if isinstance(upstream, dict):
@@ -102,20 +104,23 @@ class Checker:
         self._ref(conf, "plugin_config_id", "plugin_configs", "plugin config")
         self._plugins(conf.get("plugins"), "main")
 
+    @staticmethod
+    def _ipv6(up: dict[str, Any]) -> None:
+        nodes = up.get("nodes")
+        for node in nodes if isinstance(nodes, list) else []:
+            host = node.get("host", "") if isinstance(node, dict) else ""
+            if isinstance(host, str) and ":" in host and not host.startswith("["):
+                raise bad("invalid configuration: IPv6 address must be enclosed with '[' and ']'")
+
     def _upstream(self, up: dict[str, Any]) -> None:
+        """``check_upstream_conf`` after the schema: ports, client cert, pass_host, chash key."""
+        self._ipv6(up)
         nodes = up.get("nodes")
         if isinstance(nodes, dict):
             for addr in nodes:
                 host, sep, port = addr.rpartition(":")
                 if sep and host and port.isdigit() and not 1 <= int(port) <= 65535:
                     raise bad(f"invalid port {port}")
-        elif isinstance(nodes, list):
-            for node in nodes:
-                host = node.get("host", "") if isinstance(node, dict) else ""
-                if ":" in host and not host.startswith("["):
-                    raise bad("invalid configuration: IPv6 address must be enclosed with '[' and ']'")
-        if up.get("pass_host") == "rewrite" and not up.get("upstream_host"):
-            raise bad("`upstream_host` can't be empty when `pass_host` is `rewrite`")
         tls = up.get("tls")
         if isinstance(tls, dict) and tls.get("client_cert_id") is not None:
             ref = tls["client_cert_id"]
@@ -124,6 +129,8 @@ class Checker:
                 raise bad(f"failed to fetch ssl info by ssl id [{ref}], response code: 404")
             if ssl.value.get("type") != "client":
                 raise bad(f"failed to fetch ssl info by ssl id [{ref}], wrong ssl type")
+        if up.get("pass_host") == "rewrite" and not up.get("upstream_host"):
+            raise bad("`upstream_host` can't be empty when `pass_host` is `rewrite`")
         if up.get("type") == "chash":
             hash_on = up.get("hash_on", "vars")
             if hash_on != "consumer" and not up.get("key"):

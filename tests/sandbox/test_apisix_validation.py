@@ -91,7 +91,10 @@ def test_upstream_node_forms_are_stored_as_sent(client: httpx.Client, nodes: Any
     ({"nodes": {"127.0.0.1:70000": 1}}, "invalid port 70000"),
     ({"nodes": [{"host": "::1", "weight": 1}]},
      "invalid configuration: IPv6 address must be enclosed with '[' and ']'"),
+    ({"nodes": [{"host": "::1"}]}, "invalid configuration: IPv6 address must be enclosed with '[' and ']'"),
     ({"nodes": UP["nodes"], "type": "chash"}, "missing key"),
+    ({"nodes": UP["nodes"], "type": "chash", "hash_on": "header", "key": "a b"},
+     'invalid configuration: failed to match pattern "^[a-zA-Z0-9-_]+$" with "a b"'),
     ({"nodes": UP["nodes"], "pass_host": "rewrite"}, "`upstream_host` can't be empty when `pass_host` is `rewrite`"),
     ({"nodes": UP["nodes"], "checks": {"passive": {}}},
      'invalid configuration: property "checks" validation failed: object matches none of the required: '
