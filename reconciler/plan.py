@@ -16,7 +16,7 @@ from typing import Any
 
 from reconciler import fingerprints
 from reconciler.changes import Action, Change, FieldChange, FieldOp, Plan, Unmanaged
-from reconciler.config import HYDRA_METADATA_KEY, Options
+from reconciler.config import DEFAULT_GLOBAL_RULE_PREFIX, HYDRA_METADATA_KEY, Options
 from reconciler.diff import diff
 from reconciler.kinds import LABELLED, LEVEL_OF, LEVELS, DesiredObject, Kind, ResolvedState
 from reconciler.live import LiveObject, LiveState
@@ -130,6 +130,14 @@ class _Planner:
             return
         if kind in self.live.incomplete:
             self.plan.orphaned.extend(Unmanaged(kind, o.key, "not deleted: live state incomplete") for o in orphans)
+            return
+        if kind is Kind.GLOBAL_RULE and self.options.selector \
+                and self.options.global_rule_prefix == DEFAULT_GLOBAL_RULE_PREFIX:
+            # Global rules carry no labels, so a selector cannot tell one team's from another's.
+            self.plan.orphaned.extend(Unmanaged(kind, o.key, "not deleted: shared global rule prefix") for o in orphans)
+            self.plan.warnings.append(
+                f"not deleting {len(orphans)} global rules: they carry no labels, so --selector cannot tell whose "
+                f"they are; give each team its own --global-rule-prefix to prune them")
             return
         if desired_count == 0 and not self.options.allow_empty:
             self.plan.errors.append(
