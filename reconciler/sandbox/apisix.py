@@ -274,10 +274,9 @@ class ApisixEmulator:
     def _key(self, kind: Kind, obj_id: str) -> str:
         return f"/apisix/{kind.segment}/{obj_id}"
 
-    def _store(self, kind: Kind, key: str, conf: dict[str, Any], *, encrypted: bool = False) -> Entry:
-        """Encrypt ``conf``'s secrets (unless already ciphertext) and store it at a new revision."""
-        if not encrypted:
-            self._encrypt(kind, key, conf)
+    def _store(self, kind: Kind, key: str, conf: dict[str, Any]) -> Entry:
+        """Encrypt ``conf``'s secrets and store it at a new revision."""
+        self._encrypt(kind, key, conf)
         segment = kind.segment
         old = self.data[segment].get(self._store_id(key, segment))
         revision = self._bump()
@@ -362,8 +361,12 @@ class ApisixEmulator:
             raise ApiError(404, NOT_FOUND_KEY)
         # 3.18 decrypts before merging; earlier versions merged ciphertext and encrypted it again.
         base = copy.deepcopy(old.value if self.vtuple < (3, 18) else old.plain)
-        if kind.segment == "ssls" and self.vtuple >= (3, 18):
-            base = {**base, **{k: old.value[k] for k in ("key", "keys") if k in old.value}}
+        if kind.segment == "ssls":  # private keys are merged and checked in plaintext, encrypted again on store
+            base = copy.deepcopy(old.plain)
+            if isinstance(old.value.get("key"), str):
+                base["key"] = self.keyring.decrypt(old.value["key"])
+            if isinstance(old.value.get("keys"), list):
+                base["keys"] = [self.keyring.decrypt(k) if isinstance(k, str) else k for k in old.value["keys"]]
         if sub:
             merged = base
             node = merged
@@ -381,7 +384,7 @@ class ApisixEmulator:
                 merged["update_time"] = int(time.time())
         merged["id"] = obj_id
         self.checker.check(kind, merged, obj_id)
-        entry = self._store(kind, old.key, merged, encrypted=kind.segment == "ssls" and sub == [])
+        entry = self._store(kind, old.key, merged)
         return _json(200, {"key": old.key, "value": entry.value})
 
     # ------------------------------------------------------------------ deletes

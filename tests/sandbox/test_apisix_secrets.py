@@ -199,3 +199,14 @@ def test_plugin_metadata(client: httpx.Client) -> None:
     assert client.put("/plugin_metadata/nope", json={"a": 1}).json() == {"error_msg": "invalid plugin name"}
     assert client.put("/plugin_metadata", json={"a": 1}).json() == {"error_msg": "missing plugin name"}
     assert client.delete("/plugin_metadata/cors").json() == {"deleted": "1", "key": "/apisix/plugin_metadata/cors"}
+
+
+def test_ssl_patch_keeps_one_layer_of_encryption(client: httpx.Client) -> None:
+    cert, key = _pem_pair()
+    client.put("/ssls/1", json={"cert": cert, "key": key, "sni": "test.com"})
+    patched = client.patch("/ssls/1", json={"sni": "other.com"})
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["value"]["key"] == encrypt(key, FIRST)
+    _cert2, key2 = _pem_pair()
+    assert client.patch("/ssls/1/key", json=key2).json()["value"]["key"] == encrypt(key2, FIRST)
+    assert client.get("/ssls/1").json()["value"]["sni"] == "other.com"
