@@ -29,6 +29,7 @@ ENV_BINARY = "RECONCILE_HYDRA_BIN"
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
 LOG_TAIL_LINES = 40
+PORT_ATTEMPTS = 3
 
 
 class RealHydraError(ReconcilerError):
@@ -114,22 +115,35 @@ class RealHydra:
             return self
         if not (self.binary.is_file() and os.access(self.binary, os.X_OK)):
             raise RealHydraError(f"{self.binary}: no Hydra binary there (run `make hydra`)")
-        if self.admin_port == 0:
-            self.admin_port = free_port(self.host)
-        if self.public_port == 0:
-            self.public_port = free_port(self.host)
+        pick_admin, pick_public = self.admin_port == 0, self.public_port == 0
+        # A port picked here can be taken by someone else before Hydra binds it: retry then.
+        attempts = PORT_ATTEMPTS if pick_admin or pick_public else 1
+        for attempt in range(1, attempts + 1):
+            if pick_admin:
+                self.admin_port = free_port(self.host)
+            if pick_public:
+                self.public_port = free_port(self.host)
+            self._spawn()
+            try:
+                self._wait_ready()
+                return self
+            except RealHydraError as exc:
+                lost_port = "address already in use" in exc.args[0]
+                self.stop()
+                if not lost_port or attempt == attempts:
+                    raise
+            except BaseException:
+                self.stop()
+                raise
+        raise AssertionError("unreachable")
+
+    def _spawn(self) -> None:
         self._log = tempfile.NamedTemporaryFile(prefix="hydra-", suffix=".log", delete=False)  # noqa: SIM115
         self.process = subprocess.Popen(
             [str(self.binary), "serve", "all", "--dev", "--sqa-opt-out"],
             env=self.environment(), stdin=subprocess.DEVNULL, stdout=self._log,
             stderr=subprocess.STDOUT, start_new_session=True,
         )
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.stop()
-            raise
-        return self
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.ready_timeout
@@ -142,7 +156,8 @@ class RealHydra:
                     raise RealHydraError(
                         f"hydra exited with status {code} before it was ready\n{self.log_tail()}")
                 with contextlib.suppress(httpx.HTTPError):
-                    if client.get(url).status_code == 200:
+                    # Ready, and still ours: a stranger on the port would answer while Hydra dies.
+                    if client.get(url).status_code == 200 and self.process.poll() is None:
                         return
                 if time.monotonic() > deadline:
                     raise RealHydraError(

@@ -296,3 +296,28 @@ def test_real_hydra_that_never_gets_ready_is_stopped(tmp_path: Path) -> None:
 def test_real_hydra_fixture_is_ready(real_hydra: RealHydra) -> None:
     assert httpx.get(f"{real_hydra.admin_url}/health/ready").json() == {"status": "ok"}
     assert httpx.get(f"{real_hydra.public_url}/health/alive").status_code == 200
+
+
+@pytest.mark.real_hydra
+def test_real_hydra_retries_when_a_picked_port_is_taken(hydra_binary: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from reconciler.sandbox import realhydra
+
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        picks: list[int] = []
+        original = realhydra.free_port
+
+        def pick(host: str = "127.0.0.1") -> int:
+            picks.append(taken if len(picks) == 1 else original(host))
+            return picks[-1]
+
+        monkeypatch.setattr(realhydra, "free_port", pick)
+        with RealHydra(hydra_binary) as hydra:
+            assert hydra.public_port != taken and len(picks) == 4
+            assert httpx.get(f"{hydra.admin_url}/health/ready").status_code == 200
+        with pytest.raises(RealHydraError, match="address already in use"):
+            RealHydra(hydra_binary, public_port=taken).start()
