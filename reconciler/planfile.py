@@ -152,6 +152,7 @@ def save_plan(out: Path, plan: Plan, desired: ResolvedState, *, path: Path, var_
     objects = object_hashes(desired, prints)
     document = {
         "format_version": FORMAT_VERSION,
+        "type": "saved_plan",
         "created_by": f"reconcile {__version__}",
         "desired": {"path": str(path), "var_files": [str(v) for v in var_files],
                     "hash": desired_hash(desired, objects), "objects": objects},
