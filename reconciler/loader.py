@@ -129,7 +129,25 @@ def _problems_of(error: ValidationError, parsed: ParsedFile) -> list[Problem]:
             message = _TYPE_MESSAGES[kind]
         line, column = position(node)
         problems.append(Problem(parsed.display, line, column, dotted(path), message))
-    return problems
+    return _merge_union_types(problems)
+
+
+def _merge_union_types(problems: list[Problem]) -> list[Problem]:
+    """One ``must be a string or a list`` instead of one line per member of a union type."""
+    merged: list[Problem] = []
+    for problem in problems:
+        last = merged[-1] if merged else None
+        same_spot = last is not None and (last.file, last.line, last.column, last.path) == (
+            problem.file, problem.line, problem.column, problem.path
+        )
+        if last is not None and same_spot and last.message.startswith("must be ") and problem.message.startswith(
+            "must be "
+        ):
+            message = f"{last.message} or {problem.message.removeprefix('must be ')}"
+            merged[-1] = Problem(last.file, last.line, last.column, last.path, message)
+        else:
+            merged.append(problem)
+    return merged
 
 
 def check_file(parsed: ParsedFile) -> list[Problem]:
