@@ -369,13 +369,13 @@ class ApisixEmulator:
                 base["keys"] = [self.keyring.decrypt(k) if isinstance(k, str) else k for k in old.value["keys"]]
         if sub:
             merged = base
-            node = merged
-            for part in sub[:-1]:
-                nxt = node.get(part) if isinstance(node, dict) else None
-                if not isinstance(nxt, dict):
-                    nxt = {}
-                    node[part] = nxt
-                node = nxt
+            node: Any = merged
+            for depth, part in enumerate(sub[:-1], 1):
+                if node.get(part) is None:
+                    node[part] = {}
+                node = node[part]
+                if not isinstance(node, dict):
+                    raise bad("invalid sub-path: /" + "/".join(sub[:depth]))
             node[sub[-1]] = conf
             merged["update_time"] = int(time.time())
         else:

@@ -273,3 +273,11 @@ def test_ttl_lease_expires_the_object(client: httpx.Client) -> None:
 def test_failed_post_does_not_consume_a_revision(client: httpx.Client) -> None:
     assert client.post("/routes", json={"uri": "/a"}).status_code == 400
     assert client.post("/routes", json=ROUTE).json()["value"]["id"] == "00000000000000000001"
+
+
+def test_patch_sub_path_through_a_scalar(client: httpx.Client) -> None:
+    client.put("/routes/1", json=ROUTE)
+    response = client.patch("/routes/1/uri/x", json="y")
+    assert response.json() == {"error_msg": "invalid sub-path: /uri"}
+    assert client.patch("/routes/1/labels/team", json="a").status_code == 200
+    assert client.get("/routes/1").json()["value"]["labels"] == {"team": "a"}
