@@ -39,9 +39,19 @@ _TYPE_MESSAGES = {
 
 
 def yaml_files(path: Path) -> list[Path]:
-    """``path`` itself, or every ``*.yaml``/``*.yml`` under it (recursively, sorted)."""
+    """``path`` itself, or every ``*.yaml``/``*.yml`` under it (recursively, sorted).
+
+    Hidden files and directories (``.github/``, ``.pre-commit-config.yaml``) are not part of a
+    desired state and are skipped.
+    """
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+        return sorted(
+            p
+            for p in path.rglob("*")
+            if p.suffix in (".yaml", ".yml")
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            and p.is_file()
+        )
     return [path]
 
 

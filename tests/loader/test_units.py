@@ -8,7 +8,7 @@ import pytest
 
 from reconciler.errors import DesiredStateError
 from reconciler.kinds import Kind
-from reconciler.loader import load_state
+from reconciler.loader import load_state, yaml_files
 from reconciler.models.durations import normalize_duration, parse_duration
 from reconciler.secrets import Secret
 from reconciler.variables import VariableError, Variables
@@ -119,6 +119,15 @@ def test_empty_files_and_sections_are_allowed(tmp_path: Path) -> None:
     state = load_state(tmp_path, env={})
     assert state.systems == {"hydra"}
     assert state.objects == {}
+
+
+def test_hidden_files_and_directories_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / ".github").mkdir()
+    write(tmp_path, "on: push\n", ".github/ci.yaml")
+    write(tmp_path, "repos: []\n", ".pre-commit-config.yaml")
+    write(tmp_path, "apisix:\n  upstreams: [{id: u, nodes: {'127.0.0.1:80': 1}}]\n", "a.yaml")
+    assert [p.name for p in yaml_files(tmp_path)] == ["a.yaml"]
+    assert set(load_state(tmp_path, env={}).objects[Kind.UPSTREAM]) == {"u"}
 
 
 def test_a_single_file_path_is_accepted(tmp_path: Path) -> None:
