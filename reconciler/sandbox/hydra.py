@@ -20,14 +20,9 @@ Each client's GET JSON is rendered once per write and cached, so listing 10,000 
 
 from __future__ import annotations
 
-import base64
 import bisect
-import email.utils
-import hashlib
-import hmac
 import json
 import secrets
-import string
 import time
 import uuid
 from typing import Any
@@ -48,9 +43,15 @@ from reconciler.sandbox.hydra_model import (
 from reconciler.sandbox.hydra_paging import link_header, parse_v1, parse_v2
 from reconciler.sandbox.hydra_patch import PatchError, apply_patch, touches
 from reconciler.sandbox.hydra_token import TokenEndpoint
+from reconciler.sandbox.hydra_wire import (
+    generate_secret,
+    go_response,
+    hash_secret,
+    html_escape,
+    verify_secret,
+)
 
 VERSIONS = ("2.3.0", "1.10.6")
-SECRET_ALPHABET = string.ascii_letters + string.digits + "_.~-"
 NO_CACHE = ("Cache-Control", "private, no-cache, no-store, must-revalidate")
 JSON_OK = ("Content-Type", "application/json; charset=utf-8")
 JSON_ERR = ("Content-Type", "application/json")
@@ -65,62 +66,6 @@ ROUTE_404_HTML = ("<!DOCTYPE html>\n<html lang=\"en\">\n  <head><meta charset=\"
                   "<title>404 - Route not found</title></head>\n  <body><h1>Error 404</h1><p>The requested "
                   "route does not exist. Make sure you are using the right path, domain, and port.</p>"
                   "</body>\n</html>\n")
-
-_date_cache: tuple[int, str] = (0, "")
-
-
-def http_date() -> str:
-    """The ``Date`` header value, formatted once per second."""
-    global _date_cache
-    now = int(time.time())
-    if _date_cache[0] != now:
-        _date_cache = (now, email.utils.formatdate(now, usegmt=True))
-    return _date_cache[1]
-
-
-def go_response(status: int, body: bytes = b"", headers: list[tuple[str, str]] | None = None) -> Response:
-    """A response with Go's header order: sorted names, then ``Date`` (then Content-Length)."""
-    ordered = sorted(headers or [], key=lambda kv: kv[0])
-    ordered.append(("Date", http_date()))
-    return Response(status, body, ordered)
-
-
-def _html_escape(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&#34;").replace("'", "&#39;"))
-
-
-def generate_secret(length: int = 26) -> str:
-    """A random secret from Hydra's alphabet ``[a-zA-Z0-9_.~-]`` (unbiased rejection sampling)."""
-    out: list[str] = []
-    limit = 256 - 256 % len(SECRET_ALPHABET)
-    while len(out) < length:
-        out.extend(SECRET_ALPHABET[b % len(SECRET_ALPHABET)] for b in secrets.token_bytes(length) if b < limit)
-    return "".join(out[:length])
-
-
-def hash_secret(secret: str, iterations: int) -> str:
-    """PBKDF2-SHA256 of ``secret`` with a fresh 16-byte salt, as a self-describing string."""
-    salt = secrets.token_bytes(16)
-    key = hashlib.pbkdf2_hmac("sha256", secret.encode(), salt, iterations, 32)
-    b64 = base64.b64encode
-    return f"$pbkdf2-sha256$i={iterations},l=32${b64(salt).decode().rstrip('=')}${b64(key).decode().rstrip('=')}"
-
-
-def verify_secret(secret: str, hashed: str) -> bool:
-    """Whether ``secret`` matches a hash made by ``hash_secret``."""
-    try:
-        _, algo, params, salt_b64, key_b64 = hashed.split("$")
-        fields = dict(p.split("=", 1) for p in params.split(","))
-        salt = base64.b64decode(salt_b64 + "=" * (-len(salt_b64) % 4))
-        key = base64.b64decode(key_b64 + "=" * (-len(key_b64) % 4))
-    except ValueError:
-        return False
-    if algo != "pbkdf2-sha256":
-        return False
-    derived = hashlib.pbkdf2_hmac("sha256", secret.encode(), salt, int(fields["i"]), len(key))
-    return hmac.compare_digest(derived, key)
-
 
 class HydraEmulator:
     """Ory Hydra's admin API (and a minimal public token endpoint) over plain in-memory dicts.
@@ -271,7 +216,7 @@ class HydraEmulator:
         headers = [("Location", target)]
         if request.method == "GET":
             headers.append(("Content-Type", "text/html; charset=utf-8"))
-            body = f'<a href="{_html_escape(target)}">Moved Permanently</a>.\n\n'.encode()
+            body = f'<a href="{html_escape(target)}">Moved Permanently</a>.\n\n'.encode()
             return go_response(301, body, headers)
         return go_response(308, b"", headers)
 
@@ -291,7 +236,7 @@ class HydraEmulator:
         body = b""
         if request.method in ("GET", "HEAD"):
             headers.append(("Content-Type", "text/html; charset=utf-8"))
-            body = f'<a href="{_html_escape(location)}">Temporary Redirect</a>.\n\n'.encode()
+            body = f'<a href="{html_escape(location)}">Temporary Redirect</a>.\n\n'.encode()
         return go_response(307, body, headers)
 
     def _clients(self, request: Request, rest: str) -> Response:

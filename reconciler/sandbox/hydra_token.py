@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, unquote_plus
 
 from reconciler.sandbox.http import Request, Response
 from reconciler.sandbox.hydra_json import dumps
+from reconciler.sandbox.hydra_wire import go_response
 
 if TYPE_CHECKING:
     from reconciler.sandbox.hydra import HydraEmulator
@@ -49,8 +50,6 @@ def _form(request: Request) -> dict[str, list[str]]:
 
 
 def _answer(status: int, body: dict[str, object]) -> Response:
-    from reconciler.sandbox.hydra import go_response
-
     headers = [("Cache-Control", "no-store"), ("Content-Type", "application/json;charset=UTF-8"),
                ("Pragma", "no-cache")]
     return go_response(status, dumps(body).encode(), headers)
@@ -101,8 +100,6 @@ class TokenEndpoint:
             self._authenticate(client_id, secret, method, hint=False)
         except _OAuthError as err:
             return _answer(err.status, {"error": err.error, "error_description": err.description})
-        from reconciler.sandbox.hydra import go_response
-
         return go_response(200, b"", [("Cache-Control", "no-store"), ("Pragma", "no-cache")])
 
     def _authenticate(self, client_id: str, secret: str, method: str, *, hint: bool = True) -> dict[str, Any]:
