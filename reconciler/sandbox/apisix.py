@@ -288,17 +288,26 @@ class ApisixEmulator:
             self._expiry.pop((segment, store_id), None)
         return entry
 
+    def _pkey(self, value: Any) -> Any:
+        """``aes_encrypt_pkey``: only PEM text (``---`` prefix) is encrypted, so ciphertext stays as is."""
+        return self.keyring.encrypt(value) if isinstance(value, str) and value.startswith("---") else value
+
     def _encrypt(self, kind: Kind, key: str, conf: dict[str, Any]) -> None:
         if kind.segment == "plugin_metadata":
             self.keyring.apply(conf, self.plugins.encrypt_fields(key.rsplit("/", 1)[1], "metadata"),
                                decrypt=False)
-        elif kind.segment == "ssls":
-            if isinstance(conf.get("key"), str):
-                conf["key"] = self.keyring.encrypt(conf["key"])
+            return
+        if kind.segment == "ssls":
+            if "key" in conf:
+                conf["key"] = self._pkey(conf["key"])
             if isinstance(conf.get("keys"), list):
-                conf["keys"] = [self.keyring.encrypt(k) if isinstance(k, str) else k for k in conf["keys"]]
-        else:
-            self._crypt_plugins(conf, kind, decrypt=False)
+                conf["keys"] = [self._pkey(k) for k in conf["keys"]]
+            return
+        upstream = conf if kind.segment == "upstreams" else conf.get("upstream")
+        tls = upstream.get("tls") if isinstance(upstream, dict) else None
+        if isinstance(tls, dict) and "client_key" in tls:  # encrypted at rest and never decrypted on GET
+            tls["client_key"] = self._pkey(tls["client_key"])
+        self._crypt_plugins(conf, kind, decrypt=False)
 
     def _write(self, request: Request, kind: Kind, url_id: str | None) -> Response:
         conf = parse_body(request, "missing configurations")

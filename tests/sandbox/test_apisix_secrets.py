@@ -210,3 +210,14 @@ def test_ssl_patch_keeps_one_layer_of_encryption(client: httpx.Client) -> None:
     _cert2, key2 = _pem_pair()
     assert client.patch("/ssls/1/key", json=key2).json()["value"]["key"] == encrypt(key2, FIRST)
     assert client.get("/ssls/1").json()["value"]["sni"] == "other.com"
+
+
+def test_upstream_client_key_stays_ciphertext_on_get(client: httpx.Client) -> None:
+    cert, key = _pem_pair()
+    body = {"nodes": {}, "tls": {"client_cert": cert, "client_key": key}}
+    assert client.put("/upstreams/1", json=body).json()["value"]["tls"]["client_key"] == encrypt(key, FIRST)
+    assert client.get("/upstreams/1").json()["value"]["tls"]["client_key"] == encrypt(key, FIRST)
+    client.patch("/upstreams/1", json={"desc": "x"})
+    assert client.get("/upstreams/1").json()["value"]["tls"]["client_key"] == encrypt(key, FIRST)
+    route = {"uri": "/a", "upstream": body}
+    assert client.put("/routes/1", json=route).json()["value"]["upstream"]["tls"]["client_key"] == encrypt(key, FIRST)
