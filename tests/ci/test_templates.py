@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import httpx
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -29,6 +30,7 @@ from yamllint.config import YamlLintConfig  # type: ignore[import-untyped]
 
 from reconciler.cli import cli
 from reconciler.models.desired import DesiredStateFile
+from reconciler.sandbox.runner import Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 GH = ROOT / ".github" / "workflows"
@@ -354,7 +356,9 @@ def fake_reconcile(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run_script(script: str, home: Path, code: int, shell: list[str]) -> tuple[int, dict[str, str]]:
+def run_script(
+    script: str, home: Path, code: int, shell: list[str], extra: dict[str, str] | None = None
+) -> tuple[int, dict[str, str]]:
     files = {n: home / n for n in ("summary", "output", "log")}
     for f in files.values():
         f.write_text("")
@@ -366,10 +370,11 @@ def run_script(script: str, home: Path, code: int, shell: list[str]) -> tuple[in
         "GITHUB_STEP_SUMMARY": str(files["summary"]),
         "GITHUB_OUTPUT": str(files["output"]),
         "DESIRED_STATE": "desired-state",
+        **(extra or {}),
     }
     (home / "step.sh").write_text(script)
-    done = subprocess.run([*shell, str(home / "step.sh")], cwd=home, env=env, capture_output=True, check=False)
-    return done.returncode, {n: f.read_text() for n, f in files.items()}
+    done = subprocess.run([*shell, str(home / "step.sh")], cwd=home, env=env, capture_output=True, text=True, check=False)
+    return done.returncode, {**{n: f.read_text() for n, f in files.items()}, "stderr": done.stderr}
 
 
 GH_SHELL = ["bash", "--noprofile", "--norc", "-eo", "pipefail"]
@@ -429,6 +434,43 @@ def test_drift_demo_runs_the_drift_step_against_the_sandbox() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     summary = done.stdout.split("----- job summary", 1)[1]
     assert "web" in summary and "web-app" in summary and "legacy" in summary, summary
+
+
+def test_github_plan_and_apply_steps_against_the_sandbox(sandbox: Sandbox, tmp_path: Path) -> None:
+    """The plan and apply steps, unchanged, with the real CLI: plan, apply the saved plan, re-plan
+    empty; then a plan made stale by a hand edit fails the apply step and changes nothing."""
+    (tmp_path / "desired-state").mkdir()
+    (tmp_path / "desired-state" / "edge.yaml").write_text(re.findall(r"```yaml\n(.*?)```", DOCS.read_text(), re.S)[0])
+    extra = {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "HYDRA_ADMIN_URL": sandbox.hydra_admin_url,
+        "APISIX_ADMIN_URL": sandbox.apisix_admin_url,
+        "APISIX_ADMIN_KEY": sandbox.apisix_admin_key,
+        "WEB_APP_CLIENT_SECRET": "a-test-secret-of-some-length",
+    }
+    plan_step = step_by_id(PLAN_WF, "plan")["run"]
+    apply_step = next(s["run"] for _, s in github_steps(APPLY_WF) if "reconcile apply" in s.get("run", ""))
+
+    rc, files = run_script(plan_step, tmp_path, 0, GH_SHELL, extra)
+    assert rc == 0 and "changes=true" in files["output"], files
+    assert "web-app" in files["summary"] and (tmp_path / "plan.json").is_file()
+    rc, files = run_script(apply_step, tmp_path, 0, GH_SHELL, extra)
+    assert rc == 0, files
+    rc, files = run_script(plan_step, tmp_path, 0, GH_SHELL, extra)
+    assert rc == 0 and "changes=false" in files["output"], files
+
+    (tmp_path / "desired-state" / "edge.yaml").write_text(
+        (tmp_path / "desired-state" / "edge.yaml").read_text().replace("/app/*", "/application/*")
+    )
+    rc, files = run_script(plan_step, tmp_path, 0, GH_SHELL, extra)
+    assert rc == 0 and "changes=true" in files["output"], files
+    route = f"{sandbox.apisix_admin_url}/apisix/admin/routes/web"
+    headers = {"X-API-KEY": sandbox.apisix_admin_key}
+    httpx.patch(route, headers=headers, json={"desc": "edited by hand"}).raise_for_status()
+    rc, files = run_script(apply_step, tmp_path, 0, GH_SHELL, extra)
+    assert rc != 0 and "live state changed since the plan was made" in files["stderr"], files
+    live = httpx.get(route, headers=headers).json()
+    assert live["value"]["uri"] == "/app/*"
 
 
 # --- cron -----------------------------------------------------------------------------------------
