@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from reconciler.sandbox import apisix_listing
 from reconciler.sandbox.apisix_crypto import Keyring
 from reconciler.sandbox.apisix_info import plugins_endpoint, schema_endpoint
 from reconciler.sandbox.apisix_jsonschema import lua_type
-from reconciler.sandbox.apisix_plugins import PluginRegistry
 from reconciler.sandbox.apisix_resources import (
     KINDS,
     STREAM_ROUTES,
@@ -35,6 +34,7 @@ from reconciler.sandbox.apisix_resources import (
     parse_body,
 )
 from reconciler.sandbox.apisix_schemas import resource_schemas
+from reconciler.sandbox.apisix_store import ApisixStore
 from reconciler.sandbox.apisix_validate import Checker, tostring
 from reconciler.sandbox.faults import FaultInjector
 from reconciler.sandbox.http import HTTPServer, Request, Response
@@ -59,28 +59,20 @@ def _json(status: int, obj: Any) -> Response:
     return _raw(status, dumps(obj) + b"\n")
 
 
-class ApisixEmulator:
-    """The Admin API state and request handler; ``server()`` serves it over HTTP."""
+class ApisixEmulator(ApisixStore):
+    """The Admin API request handler over an ``ApisixStore``; ``server()`` serves it over HTTP."""
 
     def __init__(self, version: str = "3.18.0", *, admin_key: str = "edd1c9f034335f136f87ad84b625c8f1",
                  viewer_key: str | None = "4054f7cf07e344346cd3f287985e76a2", encryption: bool = True,
                  keyring: Sequence[str] = ("qeddd145sfvddff3", "edd1c9f0985e76a2"),
                  faults: FaultInjector | None = None, plugins: Sequence[str] | None = None) -> None:
+        super().__init__(_version(version), Keyring(keyring, encryption), plugins)
         self.version = version
-        self.vtuple = _version(version)
-        self.legacy = self.vtuple <= (3, 13, 99)
         self.admin_key: str | None = admin_key
         self.viewer_key = viewer_key
         self.faults = faults or FaultInjector()
-        self.keyring = Keyring(keyring, encryption)
-        self.plugins = PluginRegistry(self.vtuple, plugins)
         self.schemas = resource_schemas(self.legacy)
         self.checker = Checker(self.schemas, self.plugins, self.vtuple, self._lookup, self._scan)
-        self.revision = 0
-        self.data: dict[str, dict[str, Entry]] = {segment: {} for segment in KINDS}
-        self._sorted: dict[str, list[Entry] | None] = {}
-        self._expiry: dict[tuple[str, str], float] = {}
-        self._ttl: float | None = None
 
     # ----------------------------------------------------------------- public API
     def server(self, host: str = "127.0.0.1", port: int = 0) -> HTTPServer:
@@ -90,21 +82,6 @@ class ApisixEmulator:
     def plugin_schema(self, name: str, schema_type: str = "main") -> dict[str, Any] | None:
         """The schema served for plugin ``name`` (``main``, ``consumer`` or ``metadata``)."""
         return self.plugins.schema(name, schema_type)
-
-    def snapshot(self) -> dict[str, Any]:
-        """The whole state as JSON-able data (stored values, indexes, revision)."""
-        return {"version": self.version, "revision": self.revision,
-                "data": {seg: [[e.key, e.value, e.created, e.modified] for e in store.values()]
-                         for seg, store in self.data.items()}}
-
-    def restore(self, data: dict[str, Any]) -> None:
-        """Replace the state with a ``snapshot()``."""
-        self.revision = int(data.get("revision", 0))
-        self.data = {segment: {} for segment in KINDS}
-        for segment, rows in data.get("data", {}).items():
-            for key, value, created, modified in rows:
-                self._put(segment, key, value, created, modified)
-        self._sorted.clear()
 
     async def handle(self, request: Request) -> Response:
         """Answer one Admin API request."""
@@ -128,64 +105,6 @@ class ApisixEmulator:
             return float(raw)
         except ValueError:
             raise bad("invalid argument ttl: should be a number") from None
-
-    def _expire(self) -> None:
-        """Drop objects whose ``?ttl=`` lease ran out; each expiry is a write, like etcd's."""
-        now = time.monotonic()
-        for (segment, store_id), deadline in list(self._expiry.items()):
-            if deadline > now:
-                continue
-            del self._expiry[(segment, store_id)]
-            if self.data[segment].pop(store_id, None) is not None:
-                self._sorted[segment] = None
-                self._bump()
-
-    # ------------------------------------------------------------------ storage
-    def _put(self, segment: str, key: str, value: dict[str, Any], created: int, modified: int) -> Entry:
-        plain = copy.deepcopy(value)
-        kind = KINDS[segment]
-        if segment == "plugin_metadata":
-            self.keyring.apply(plain, self.plugins.encrypt_fields(key.rsplit("/", 1)[1], "metadata"),
-                               decrypt=True)
-        else:
-            self._crypt_plugins(plain, kind, decrypt=True)
-        if segment == "ssls":
-            plain.pop("key", None)
-            plain.pop("keys", None)
-        entry = Entry(key, value, plain, created, modified)
-        store = self.data[segment]
-        store_id = self._store_id(key, segment)
-        if store_id not in store:
-            self._sorted[segment] = None
-        store[store_id] = entry
-        return entry
-
-    @staticmethod
-    def _store_id(key: str, segment: str) -> str:
-        if segment == "credentials":
-            return key.removeprefix("/apisix/consumers/")
-        return key.rsplit("/", 1)[1]
-
-    def _crypt_plugins(self, value: dict[str, Any], kind: Kind, *, decrypt: bool) -> None:
-        plugins = value.get("plugins")
-        if not isinstance(plugins, dict) or not self.keyring.enabled:
-            return
-        for name, conf in plugins.items():
-            if isinstance(conf, dict):
-                self.keyring.apply(conf, self.plugins.encrypt_fields(name, kind.plugin_type), decrypt=decrypt)
-
-    def _lookup(self, segment: str, obj_id: str) -> Entry | None:
-        return self.data[segment].get(obj_id)
-
-    def _scan(self, segment: str) -> Iterable[Entry]:
-        return list(self.data[segment].values())
-
-    def _by_key(self, segment: str) -> list[Entry]:
-        cached = self._sorted.get(segment)
-        if cached is None:
-            cached = sorted(self.data[segment].values(), key=lambda e: e.key)
-            self._sorted[segment] = cached
-        return cached
 
     # ------------------------------------------------------------------ routing
     def _route(self, request: Request) -> Response:
@@ -267,47 +186,8 @@ class ApisixEmulator:
         return _raw(200, apisix_listing.render(items, total, as_object))
 
     # ------------------------------------------------------------------ writes
-    def _bump(self) -> int:
-        self.revision += 1
-        return self.revision
-
     def _key(self, kind: Kind, obj_id: str) -> str:
         return f"/apisix/{kind.segment}/{obj_id}"
-
-    def _store(self, kind: Kind, key: str, conf: dict[str, Any]) -> Entry:
-        """Encrypt ``conf``'s secrets and store it at a new revision."""
-        self._encrypt(kind, key, conf)
-        segment = kind.segment
-        old = self.data[segment].get(self._store_id(key, segment))
-        revision = self._bump()
-        entry = self._put(segment, key, conf, old.created if old else revision, revision)
-        store_id = self._store_id(key, segment)
-        if self._ttl is not None:
-            self._expiry[(segment, store_id)] = time.monotonic() + self._ttl
-        else:
-            self._expiry.pop((segment, store_id), None)
-        return entry
-
-    def _pkey(self, value: Any) -> Any:
-        """``aes_encrypt_pkey``: only PEM text (``---`` prefix) is encrypted, so ciphertext stays as is."""
-        return self.keyring.encrypt(value) if isinstance(value, str) and value.startswith("---") else value
-
-    def _encrypt(self, kind: Kind, key: str, conf: dict[str, Any]) -> None:
-        if kind.segment == "plugin_metadata":
-            self.keyring.apply(conf, self.plugins.encrypt_fields(key.rsplit("/", 1)[1], "metadata"),
-                               decrypt=False)
-            return
-        if kind.segment == "ssls":
-            if "key" in conf:
-                conf["key"] = self._pkey(conf["key"])
-            if isinstance(conf.get("keys"), list):
-                conf["keys"] = [self._pkey(k) for k in conf["keys"]]
-            return
-        upstream = conf if kind.segment == "upstreams" else conf.get("upstream")
-        tls = upstream.get("tls") if isinstance(upstream, dict) else None
-        if isinstance(tls, dict) and "client_key" in tls:  # encrypted at rest and never decrypted on GET
-            tls["client_key"] = self._pkey(tls["client_key"])
-        self._crypt_plugins(conf, kind, decrypt=False)
 
     def _write(self, request: Request, kind: Kind, url_id: str | None) -> Response:
         conf = parse_body(request, "missing configurations")
