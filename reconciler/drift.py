@@ -115,6 +115,16 @@ def inside_selector(kind: Kind, obj: LiveObject | None, selector: dict[str, str]
     return all(labels.get(k) == v for k, v in selector.items())
 
 
+def _owned(kind: Kind, obj: LiveObject, options: Options) -> bool:
+    """The planner's ownership rule, for telling a conflict from another plan error."""
+    if kind is Kind.GLOBAL_RULE:
+        return obj.key.startswith(options.global_rule_prefix)
+    if kind is Kind.PLUGIN_METADATA:
+        return True  # declared, so ours
+    labels = _labels(kind, obj)
+    return all(labels.get(k) == v for k, v in options.ownership_labels.items())
+
+
 def classify(desired: ResolvedState, live: LiveState, plan: Plan, options: Options, *,
              include_unmanaged: bool = False) -> DriftReport:
     """Sort a plan made with ``drift_options`` into findings (pure)."""
@@ -135,8 +145,8 @@ def classify(desired: ResolvedState, live: LiveState, plan: Plan, options: Optio
     for kind in live.read:
         for key in desired.of(kind):
             have = live.of(kind).get(key)
-            if (kind, key) in planned or have is None:
-                continue
+            if (kind, key) in planned or have is None or _owned(kind, have, options):
+                continue  # an owned object without a change has a plan error of its own kind
             address = f"{kind.value}.{key}"
             why = next((e for e in plan.errors if e.startswith(address + " ") or e.startswith(address + ":")),
                        "exists but is not managed by this run")
