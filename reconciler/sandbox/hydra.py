@@ -42,19 +42,23 @@ from reconciler.sandbox.hydra_model import (
 )
 from reconciler.sandbox.hydra_paging import link_header, parse_v1, parse_v2
 from reconciler.sandbox.hydra_patch import PatchError, apply_patch, touches
-from reconciler.sandbox.hydra_token import TokenEndpoint
+from reconciler.sandbox.hydra_public import PublicPort
 from reconciler.sandbox.hydra_wire import (
+    JSON_OK,
+    NO_CACHE,
+    error_response,
     generate_secret,
     go_response,
     hash_secret,
+    health,
     html_escape,
+    json_response,
+    not_allowed,
+    plain_response,
     verify_secret,
 )
 
 VERSIONS = ("2.3.0", "1.10.6")
-NO_CACHE = ("Cache-Control", "private, no-cache, no-store, must-revalidate")
-JSON_OK = ("Content-Type", "application/json; charset=utf-8")
-JSON_ERR = ("Content-Type", "application/json")
 NOT_FOUND = ClientError(404, "Unable to locate the resource", "")
 CONFLICT = ClientError(409, "Unable to insert or update resource because a resource with that value "
                             "exists already", "")
@@ -92,7 +96,7 @@ class HydraEmulator:
         self._admin_url: str | None = None
         self._admin_server: HTTPServer | None = None
         self._public_server: HTTPServer | None = None
-        self.token = TokenEndpoint(self)
+        self.public = PublicPort(self)
 
     # --- wiring ------------------------------------------------------------------------------
 
@@ -149,34 +153,10 @@ class HydraEmulator:
         record = self.clients.get(client_id)
         return record is not None and verify_secret(secret, record["hash"])
 
-    # --- responses ---------------------------------------------------------------------------
-
-    @staticmethod
-    def _error(err: ClientError) -> Response:
-        body = dumps({"error": err.error, "error_description": err.description}) + "\n"
-        return go_response(err.status, body.encode(), [NO_CACHE, JSON_ERR])
-
-    @staticmethod
-    def _ok(status: int, text: str, extra: list[tuple[str, str]] | None = None) -> Response:
-        return go_response(status, (text + "\n").encode(), [NO_CACHE, JSON_OK, *(extra or [])])
-
-    @staticmethod
-    def _plain(status: int, text: str, extra: list[tuple[str, str]] | None = None) -> Response:
-        headers = [("Content-Type", "text/plain; charset=utf-8"), ("X-Content-Type-Options", "nosniff")]
-        return go_response(status, text.encode(), headers + (extra or []))
-
-    def _not_allowed(self, methods: str) -> Response:
-        return self._plain(405, "Method Not Allowed\n", [("Allow", methods)])
-
     def _route_not_found(self) -> Response:
         if self.v2:
             return go_response(404, ROUTE_404_HTML.encode(), [("Content-Type", "text/html; charset=utf-8")])
-        return self._plain(404, "404 page not found\n")
-
-    def _health(self, request: Request) -> Response:
-        if request.method != "GET":
-            return self._not_allowed("GET, OPTIONS")
-        return go_response(200, b'{"status":"ok"}\n', [JSON_OK])
+        return plain_response(404, "404 page not found\n")
 
     # --- routing -----------------------------------------------------------------------------
 
@@ -184,10 +164,10 @@ class HydraEmulator:
         """Answer one request on the admin port."""
         path = request.path
         if path in ("/health/alive", "/health/ready"):
-            return self._health(request)
+            return health(request)
         if path == "/version":
             if request.method != "GET":
-                return self._not_allowed("GET, OPTIONS")
+                return not_allowed("GET, OPTIONS")
             return go_response(200, (dumps({"version": "v" + self.version}) + "\n").encode(), [JSON_OK])
         prefix = "/admin/clients" if self.v2 else "/clients"
         if self.v2 and (path == "/clients" or path.startswith("/clients/")):
@@ -228,7 +208,7 @@ class HydraEmulator:
         if allowed is None:
             return self._route_not_found()
         if request.method not in allowed.split(", "):
-            return self._not_allowed(allowed)
+            return not_allowed(allowed)
         location = self._base(self._admin_url, self._admin_server) + "admin/clients" + rest
         if request.raw_query:
             location += "?" + request.raw_query
@@ -247,7 +227,7 @@ class HydraEmulator:
         if allowed is None:
             return self._route_not_found()
         if method not in allowed.split(", "):
-            return self._not_allowed(allowed)
+            return not_allowed(allowed)
         parts = rest.split("/")[1:] if rest else []
         try:
             if not parts:
@@ -264,8 +244,8 @@ class HydraEmulator:
             return self._delete(cid)
         except ClientError as err:
             if not self.v2 and err.status == 400 and err.error.startswith("The request was malformed"):
-                return self._error(UNRECOGNIZABLE)
-            return self._error(err)
+                return error_response(UNRECOGNIZABLE)
+            return error_response(err)
 
     # --- handlers ----------------------------------------------------------------------------
 
@@ -286,12 +266,12 @@ class HydraEmulator:
         body = "[" + ",".join(self._json[cid] for cid in chosen) + "]"
         total = len(self.ids)
         link = link_header(request.path, request.query, total, page.size, page.link_offset, v2=self.v2)
-        return self._ok(200, body, [("Link", link), ("X-Total-Count", str(total))])
+        return json_response(200, body, [("Link", link), ("X-Total-Count", str(total))])
 
     def _get(self, cid: str) -> Response:
         if cid not in self.clients:
             raise NOT_FOUND if self.v2 else V1_UNAUTHORIZED
-        return self._ok(200, self._json[cid])
+        return json_response(200, self._json[cid])
 
     def _create(self, request: Request) -> Response:
         client = decode(request.body, v2=self.v2)
@@ -315,7 +295,7 @@ class HydraEmulator:
         if client["token_endpoint_auth_method"] == "none":
             client["client_secret"] = ""
         location = ("/admin/clients/" if self.v2 else "/clients/") + client["client_id"]
-        return self._ok(201, render(client, v2=self.v2), [("Location", location)])
+        return json_response(201, render(client, v2=self.v2), [("Location", location)])
 
     def _put(self, request: Request, cid: str) -> Response:
         client = decode(request.body, v2=self.v2)
@@ -345,7 +325,7 @@ class HydraEmulator:
         self._store(client, hashed)
         client["created_at"] = echo_created
         client["registration_access_token"] = client["registration_client_uri"] = ""
-        return self._ok(200, render(client, v2=self.v2))
+        return json_response(200, render(client, v2=self.v2))
 
     def _patch(self, request: Request, cid: str) -> Response:
         if cid not in self.clients:
@@ -387,7 +367,7 @@ class HydraEmulator:
             client[name] = spans[name]
         client["updated_at"] = rfc3339_nano(time.time_ns() // 1000 * 1000)
         self._store(client, record["hash"])
-        return self._ok(200, self._json[cid])
+        return json_response(200, self._json[cid])
 
     def _delete(self, cid: str) -> Response:
         if cid not in self.clients:
@@ -404,31 +384,5 @@ class HydraEmulator:
     # --- public port -------------------------------------------------------------------------
 
     async def handle_public(self, request: Request) -> Response:
-        """Answer one request on the public port: health, token, revocation, disabled registration."""
-        if request.path in ("/health/alive", "/health/ready"):
-            return self._health(request)
-        if request.path == "/oauth2/token":
-            if request.method != "POST":
-                return self._not_allowed("OPTIONS, POST")
-            return self.token.handle(request)
-        if request.path == "/oauth2/revoke":
-            if request.method != "POST":
-                return self._not_allowed("OPTIONS, POST")
-            return self.token.revoke(request)
-        if self.v2 and (request.path == "/oauth2/register" or request.path.startswith("/oauth2/register/")):
-            return self._registration(request)
-        return self._plain(404, "404 page not found\n")
-
-    def _registration(self, request: Request) -> Response:
-        """Dynamic client registration, disabled as in Hydra's default configuration."""
-        rest = request.path[len("/oauth2/register"):]
-        if rest in ("", "/"):
-            allowed = "OPTIONS, POST" if not rest else None
-        else:
-            allowed = "DELETE, GET, OPTIONS, PUT" if "/" not in rest[1:] else None
-        if allowed is None:
-            return self._plain(404, "404 page not found\n")
-        if request.method not in allowed.split(", "):
-            return self._not_allowed(allowed)
-        return self._error(ClientError(404, "The requested resource could not be found",
-                                       "Dynamic registration is not enabled."))
+        """Answer one request on the public port (see ``hydra_public``)."""
+        return self.public.handle(request)

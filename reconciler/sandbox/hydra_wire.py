@@ -1,7 +1,7 @@
 """Wire-level pieces of the Hydra emulator: Go's response framing and secret hashing.
 
 Kept apart from the request handlers so that both ports (admin in ``hydra.py``, public in
-``hydra_token.py``) frame responses the same way Go's ``net/http`` does (header names sorted,
+``hydra_public.py``) frame responses the same way Go's ``net/http`` does (header names sorted,
 then ``Date``) and share one secret format.  Secrets are PBKDF2-SHA256 with a per-client salt,
 stored as ``$pbkdf2-sha256$i=<rounds>,l=32$<salt>$<key>`` so that verification reads the round
 count from the hash itself.
@@ -17,9 +17,14 @@ import secrets
 import string
 import time
 
-from reconciler.sandbox.http import Response
+from reconciler.sandbox.http import Request, Response
+from reconciler.sandbox.hydra_json import dumps
+from reconciler.sandbox.hydra_model import ClientError
 
 SECRET_ALPHABET = string.ascii_letters + string.digits + "_.~-"
+NO_CACHE = ("Cache-Control", "private, no-cache, no-store, must-revalidate")
+JSON_OK = ("Content-Type", "application/json; charset=utf-8")
+JSON_ERR = ("Content-Type", "application/json")
 
 _date_cache: tuple[int, str] = (0, "")
 
@@ -76,3 +81,32 @@ def verify_secret(secret: str, hashed: str) -> bool:
         return False
     derived = hashlib.pbkdf2_hmac("sha256", secret.encode(), salt, int(fields["i"]), len(key))
     return hmac.compare_digest(derived, key)
+
+
+def error_response(err: ClientError) -> Response:
+    """Hydra's ``{"error","error_description"}`` body with the admin API's headers."""
+    body = dumps({"error": err.error, "error_description": err.description}) + "\n"
+    return go_response(err.status, body.encode(), [NO_CACHE, JSON_ERR])
+
+
+def json_response(status: int, text: str, extra: list[tuple[str, str]] | None = None) -> Response:
+    """A JSON success body (Go's encoder ends it with a newline) with the admin API's headers."""
+    return go_response(status, (text + "\n").encode(), [NO_CACHE, JSON_OK, *(extra or [])])
+
+
+def plain_response(status: int, text: str, extra: list[tuple[str, str]] | None = None) -> Response:
+    """A plain-text answer of Go's router (404 page, 405)."""
+    headers = [("Content-Type", "text/plain; charset=utf-8"), ("X-Content-Type-Options", "nosniff")]
+    return go_response(status, text.encode(), headers + (extra or []))
+
+
+def not_allowed(methods: str) -> Response:
+    """The router's 405 with its ``Allow`` header."""
+    return plain_response(405, "Method Not Allowed\n", [("Allow", methods)])
+
+
+def health(request: Request) -> Response:
+    """``/health/alive`` and ``/health/ready`` (both ports): always ready."""
+    if request.method != "GET":
+        return not_allowed("GET, OPTIONS")
+    return go_response(200, b'{"status":"ok"}\n', [JSON_OK])

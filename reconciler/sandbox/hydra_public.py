@@ -1,4 +1,4 @@
-"""The Hydra emulator's public ``POST /oauth2/token`` (client credentials only) and ``/oauth2/revoke``.
+"""The Hydra emulator's public port: ``/oauth2/token`` (client credentials only), ``/oauth2/revoke``.
 
 Its purpose is proof, not OAuth: after the reconciler rotates a client secret, a test asks for
 a token with the new secret (and is refused with the old one).  So the endpoint follows fosite's
@@ -18,7 +18,8 @@ from urllib.parse import parse_qs, unquote_plus
 
 from reconciler.sandbox.http import Request, Response
 from reconciler.sandbox.hydra_json import dumps
-from reconciler.sandbox.hydra_wire import go_response
+from reconciler.sandbox.hydra_model import ClientError
+from reconciler.sandbox.hydra_wire import error_response, go_response, health, not_allowed, plain_response
 
 if TYPE_CHECKING:
     from reconciler.sandbox.hydra import HydraEmulator
@@ -55,14 +56,42 @@ def _answer(status: int, body: dict[str, object]) -> Response:
     return go_response(status, dumps(body).encode(), headers)
 
 
-class TokenEndpoint:
-    """Issues opaque access tokens to clients that prove their secret."""
+class PublicPort:
+    """The public port: health, tokens for clients that prove their secret, revocation, registration."""
 
     def __init__(self, emulator: HydraEmulator) -> None:
         self.emulator = emulator
 
     def handle(self, request: Request) -> Response:
-        """Answer one token request."""
+        """Route one public-port request."""
+        path = request.path
+        if path in ("/health/alive", "/health/ready"):
+            return health(request)
+        if path in ("/oauth2/token", "/oauth2/revoke"):
+            if request.method != "POST":
+                return not_allowed("OPTIONS, POST")
+            return self.token(request) if path == "/oauth2/token" else self.revoke(request)
+        if self.emulator.v2 and (path == "/oauth2/register" or path.startswith("/oauth2/register/")):
+            return self._registration(request)
+        return plain_response(404, "404 page not found\n")
+
+    @staticmethod
+    def _registration(request: Request) -> Response:
+        """Dynamic client registration, disabled as in Hydra's default configuration."""
+        rest = request.path[len("/oauth2/register"):]
+        if rest in ("", "/"):
+            allowed = "OPTIONS, POST" if not rest else None
+        else:
+            allowed = "DELETE, GET, OPTIONS, PUT" if "/" not in rest[1:] else None
+        if allowed is None:
+            return plain_response(404, "404 page not found\n")
+        if request.method not in allowed.split(", "):
+            return not_allowed(allowed)
+        return error_response(ClientError(404, "The requested resource could not be found",
+                                          "Dynamic registration is not enabled."))
+
+    def token(self, request: Request) -> Response:
+        """``POST /oauth2/token``: the client-credentials grant."""
         try:
             return self._grant(request)
         except _OAuthError as err:
