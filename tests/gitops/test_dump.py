@@ -102,3 +102,18 @@ def test_scope_selector_needs_a_selector(edge: Edge) -> None:
     result = edge.cli("dump", "--out", str(edge.root / "x"), "--scope", "selector")
     assert result.exit_code == 1
     assert "--selector" in result.stderr
+
+
+def test_scope_selector_round_trips_with_the_same_selector(edge: Edge) -> None:
+    assert edge.cli("apply", str(edge.desired), "--auto-approve", "--selector", "team=a").exit_code == 0
+    edge.apisix("PUT", "/routes/other-team", json={"uri": "/b", "upstream_id": "web-backend",
+                                                    "labels": {"team": "b"}}).raise_for_status()
+    out = edge.root / "team-a"
+    result = edge.cli("dump", "--out", str(out), "--scope", "selector", "--selector", "team=a")
+    assert result.exit_code == 0, result.output
+    routes = (out / "apisix-routes.yaml").read_text()
+    assert "id: web" in routes and "other-team" not in routes and "team:" not in routes
+    assert "client_id: web-app" in (out / "hydra-clients.yaml").read_text()
+    env = {"RECONCILE_CONSUMER_ALICE_KEY_AUTH_KEY": edge.env["ALICE_KEY"]}
+    plan = edge.cli("plan", str(out), "--selector", "team=a", "--detailed-exitcode", env=env)
+    assert plan.exit_code == 0, plan.output
