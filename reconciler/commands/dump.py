@@ -30,7 +30,8 @@ from reconciler.dump import dump_live, write_dump
 @click.option("--scope", type=click.Choice(["owned", "selector", "all"]), default="owned", show_default=True,
               help="owned: objects carrying our marker (and the selector); selector: objects carrying the "
                    "selector labels; all: everything.")
-@click.option("--system", type=click.Choice(["hydra", "apisix", "both"]), default="both", show_default=True)
+@click.option("--system", type=click.Choice(["hydra", "apisix", "both"]), default="both", show_default=True,
+              help="Which servers to read.")
 @handle_errors
 def dump_command(out_dir: Path, scope: str, system: str, **kw: Any) -> None:
     """Write the live objects as desired-state YAML files under --out."""
