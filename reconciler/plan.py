@@ -128,7 +128,7 @@ class _Planner:
         if not self.options.prune:
             self.plan.orphaned.extend(Unmanaged(kind, o.key, "no longer declared") for o in orphans)
             return
-        if kind in self.live.incomplete:
+        if self.live.incomplete:  # any short list forbids every delete, not only that kind's
             self.plan.orphaned.extend(Unmanaged(kind, o.key, "not deleted: live state incomplete") for o in orphans)
             return
         if kind is Kind.GLOBAL_RULE and self.options.selector \
@@ -188,8 +188,9 @@ class _Planner:
         if have is None:
             self.plan.changes.append(Change(kind, want.key, Action.CREATE, None, after, depends_on=refs))
             return
-        before = apisix_compare(kind, want.key, after, apisix_live_view(kind, want.key, have.body), self.live.schemas)
-        if canonical(before) == canonical(after) and not adopting:
+        before, equal = apisix_compare(kind, want.key, after, apisix_live_view(kind, want.key, have.body),
+                                       self.live.schemas)
+        if equal and not adopting:
             self.plan.changes.append(Change(kind, want.key, Action.NOOP, before, after, live_fingerprint=_fp(have)))
             return
         self.plan.changes.append(Change(kind, want.key, Action.UPDATE, before, after, diff(before, after),
