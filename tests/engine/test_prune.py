@@ -178,9 +178,9 @@ def test_max_deletes_guard(teams: Stage) -> None:
 
 
 def test_incomplete_read_deletes_nothing(teams: Stage) -> None:
-    write(teams, team_a_state(upstreams=("a-up", "a-old")))
+    write(teams, team_a_state(upstreams=("a-up", "a-old"), consumers=("a-user", "a-gone")))
     teams.must("apply", "--auto-approve", *TEAM_A)
-    write(teams, team_a_state())
+    write(teams, team_a_state())  # a-old and a-gone are orphans; only the upstream list will be short
     rule = {"effect": "truncate", "method": "GET", "path": "/apisix/admin/upstreams"}
     assert httpx.post(f"{teams.box.apisix_admin_url}/__sandbox/faults", json=rule).status_code == 201
     plan = teams.run("plan", "--prune", *TEAM_A)
@@ -190,4 +190,5 @@ def test_incomplete_read_deletes_nothing(teams: Stage) -> None:
     out = teams.run("apply", "--auto-approve", "--prune", *TEAM_A)
     assert "INCOMPLETE" in out.stdout + out.stderr
     assert teams.apisix("GET", "/upstreams/a-old").status_code == 200
+    assert teams.apisix("GET", "/consumers/a-gone").status_code == 200  # complete list, still not pruned
     assert teams.apisix("GET", "/upstreams/b-up").status_code == 200
