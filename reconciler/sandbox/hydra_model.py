@@ -203,7 +203,7 @@ def _assign(client: dict[str, Any], name: str, raw: str, struct: str) -> None:
             path = f"Client.Lifespans.{name}" if struct == "Client" else f"Lifespans.{name}"
             raise decode_error(f"json: cannot unmarshal {jkind} into Go struct field {path} of type string")
         try:
-            client[name] = parse_duration(json.loads(raw))
+            client[name] = parse_duration(_clean(json.loads(raw)))
         except ValueError as exc:
             raise decode_error(str(exc)) from None
         return
@@ -211,7 +211,7 @@ def _assign(client: dict[str, Any], name: str, raw: str, struct: str) -> None:
         if kind in ("list", "jwks", "nbool"):
             client[name] = None
         return
-    value = json.loads(raw)
+    value = _clean(json.loads(raw))
     if kind in ("str", "secret"):
         if jkind != "string":
             raise _mismatch(jkind, struct, name, "string")
@@ -256,6 +256,20 @@ def _assign(client: dict[str, Any], name: str, raw: str, struct: str) -> None:
                 raise decode_error(f"go-jose/go-jose: unknown json web key type \"{kty or ''}\"")
             keys.append({k: key[k] for k in _JWK_ORDER if key.get(k)})
         client[name] = {"keys": keys} if "keys" in value else {}
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _clean(value: Any) -> Any:
+    """Replace lone UTF-16 surrogates (from ``\\ud800`` escapes) with U+FFFD, as Go's decoder does."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    return value
 
 
 class _MissingType:

@@ -501,3 +501,10 @@ def test_registration_client_uri_escapes_the_id(client: httpx.Client, emu: Hydra
     body = create(client, client_id="a b:c").json()
     assert body["registration_client_uri"] == "http://127.0.0.1:4444/oauth2/register/a%20b:c"
     assert client.get("/admin/clients/a b:c").json()["client_id"] == "a b:c"
+
+
+def test_lone_surrogate_escapes_become_replacement_characters(client: httpx.Client) -> None:
+    resp = client.post("/admin/clients", content=b'{"client_id":"s","client_name":"\\ud800x","contacts":["\\udc00"]}')
+    assert resp.status_code == 201
+    body = client.get("/admin/clients/s").json()
+    assert (body["client_name"], body["contacts"]) == ("\ufffdx", ["\ufffd"])
