@@ -43,6 +43,10 @@ PREFIX = "/apisix/admin"
 NOT_FOUND_KEY = {"message": "Key not found"}
 CORS = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Credentials", "true"),
         ("Access-Control-Expose-Headers", "*"), ("Access-Control-Max-Age", "3600")]
+PREFLIGHT = [("Access-Control-Allow-Origin", "*"),
+             ("Access-Control-Allow-Methods", "POST, GET, PUT, OPTIONS, DELETE, PATCH"),
+             ("Access-Control-Max-Age", "3600"), ("Access-Control-Allow-Headers", "*"),
+             ("Access-Control-Allow-Credentials", "true"), ("Content-Type", "text/plain")]
 JSON_HEADERS = [("Content-Type", "application/json"), *CORS]
 API_HEADERS = [*JSON_HEADERS, ("X-API-VERSION", "v3")]
 
@@ -112,7 +116,7 @@ class ApisixEmulator(ApisixStore):
         if path != PREFIX and not path.startswith(PREFIX + "/"):
             raise ApiError(404, {"error_msg": "not found"})
         if request.method == "OPTIONS":
-            return _raw(200, b"", list(CORS))
+            return _raw(200, b"", list(PREFLIGHT))
         parts = [p for p in path[len(PREFIX):].split("/") if p]
         if not parts:
             if request.method == "HEAD":

@@ -145,7 +145,10 @@ def test_viewer_role_is_get_only(url: str) -> None:
 
 def test_head_and_options_need_no_key(url: str) -> None:
     assert httpx.head(url).status_code == 200
-    assert httpx.options(url + "/routes").status_code == 200
+    preflight = httpx.options(url + "/routes")
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-methods"] == "POST, GET, PUT, OPTIONS, DELETE, PATCH"
+    assert preflight.headers["content-type"] == "text/plain"
 
 
 def test_old_versions_have_no_description() -> None:
