@@ -281,6 +281,9 @@ CASES: list[Case] = [
     Case("public-dynamic-registration", [Step("POST", "/oauth2/register", {"client_name": "x"}, port="public")]),
     Case("public-revocation", [*make("cc", **CC), Step("POST", "/oauth2/revoke", port="public",
                                                        form={"token": "x"}, basic=("cc", "cc-secret-1"))]),
+    Case("public-revocation-wrong-secret", [*make("cc", **CC), Step("POST", "/oauth2/revoke", port="public",
+                                                                    form={"token": "x"}, basic=("cc", "nope-nope"))]),
+    Case("public-dynamic-registration-get", [Step("GET", "/oauth2/register/x", port="public")]),
     Case("admin-jwk-sets", [get("/admin/keys/hydra.openid.id-token")]),
     # -- health ----------------------------------------------------------------------------
     Case("health-ready", [get("/health/ready")]),
