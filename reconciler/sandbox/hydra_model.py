@@ -31,6 +31,7 @@ from reconciler.sandbox.hydra_json import (
     parse_duration,
     scan_object,
 )
+from reconciler.sandbox.hydra_jwk import JWKError, parse_key, valid_for_client
 
 LIFESPANS = (
     "authorization_code_grant_access_token_lifespan",
@@ -90,10 +91,6 @@ FIELDS: tuple[tuple[str, str, bool, bool], ...] = (
 _KIND = {name: kind for name, kind, _, _ in FIELDS}
 _GO_TYPE = {"str": "string", "secret": "string", "list": "sqlxx.StringSliceJSONFormat", "int": "int",
             "bool": "bool", "jwks": "x.JoseJSONWebKeySet"}
-_JWK_TYPES = frozenset({"RSA", "EC", "OKP", "oct"})
-# go-jose re-marshals each key in its struct order and drops members it does not know.
-_JWK_ORDER = ("use", "kty", "kid", "crv", "alg", "k", "x", "y", "n", "e", "d", "p", "q", "dp", "dq", "qi",
-              "x5c", "x5u", "x5t", "x5t#S256", "key_ops")
 _INT = re.compile(r"-?(0|[1-9][0-9]*)$")
 
 META_PREFIX = ("The value of one of the Client Metadata fields is invalid and the server has rejected "
@@ -249,13 +246,17 @@ def _assign(client: dict[str, Any], name: str, raw: str, struct: str) -> None:
     elif kind == "jwks":
         if jkind != "object":
             raise _mismatch(jkind, struct, name, _GO_TYPE["jwks"])
-        keys = []
-        for key in value.get("keys") or []:
-            kty = key.get("kty") if isinstance(key, dict) else None
-            if kty not in _JWK_TYPES:
-                raise decode_error(f"go-jose/go-jose: unknown json web key type \"{kty or ''}\"")
-            keys.append({k: key[k] for k in _JWK_ORDER if key.get(k)})
-        client[name] = {"keys": keys} if "keys" in value else {}
+        if "keys" not in value:
+            client[name] = {}
+        elif value["keys"] is None:
+            client[name] = {"keys": None}
+        elif not isinstance(value["keys"], list):
+            raise _mismatch(kind_of(json.dumps(value["keys"])), struct, name + ".keys", "[]jose.JSONWebKey")
+        else:
+            try:
+                client[name] = {"keys": [parse_key(key) for key in value["keys"]]}
+            except JWKError as exc:
+                raise decode_error(str(exc)) from None
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -285,6 +286,12 @@ def _parse_request_uri(uri: str) -> bool:
     """Whether Go's ``url.ParseRequestURI`` accepts ``uri`` (absolute URI or absolute path)."""
     if not uri or any(ord(c) < 0x21 or c == "\x7f" for c in uri):
         return False
+    if re.search(r"%(?![0-9A-Fa-f]{2})", uri):
+        return False
+    try:
+        urlsplit(uri)
+    except ValueError:
+        return False
     if uri.startswith("/"):
         return True
     m = re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", uri)
@@ -300,8 +307,15 @@ def _parse_request_uri(uri: str) -> bool:
     return True
 
 
+def _go_quote(c: str) -> str:
+    return json.dumps(c).replace('"', "'") if c != '"' else "'\\''"
+
+
 def _host(uri: str) -> tuple[str, str]:
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return "", ""
     return parts.scheme, parts.netloc.rsplit("@", 1)[-1]
 
 
@@ -310,7 +324,7 @@ def validate(client: dict[str, Any], *, v2: bool) -> None:
     if not client["token_endpoint_auth_method"]:
         client["token_endpoint_auth_method"] = "client_secret_basic"
     if client["token_endpoint_auth_method"] == "private_key_jwt":
-        if not client["jwks_uri"] and not (client["jwks"] or {}).get("keys"):
+        if not client["jwks_uri"] and client["jwks"] is None:
             raise metadata_error("When token_endpoint_auth_method is 'private_key_jwt', "
                                  "either jwks or jwks_uri must be set.")
         alg = client["token_endpoint_auth_signing_alg"]
@@ -319,6 +333,8 @@ def validate(client: dict[str, Any], *, v2: bool) -> None:
                                  "are supported as algorithms for private key authentication.")
     if client["jwks_uri"] and client["jwks"] is not None:
         raise metadata_error("Fields jwks and jwks_uri can not both be set, you must choose one.")
+    if not all(valid_for_client(key) for key in (client["jwks"] or {}).get("keys") or []):
+        raise metadata_error("Invalid JSON web key in set.")
     secret = client["client_secret"]
     if secret and len(secret) < 6:
         raise metadata_error("Field client_secret must contain a secret that is at least 6 characters long.")
@@ -326,7 +342,14 @@ def validate(client: dict[str, Any], *, v2: bool) -> None:
         client["scope"] = DEFAULT_SCOPE
     origins = []
     for origin in client["allowed_cors_origins"] or []:
-        parts = urlsplit(origin)
+        try:
+            parts = urlsplit(origin)
+        except ValueError:
+            parts = urlsplit("")
+        bad = next((c for c in parts.netloc if c in " {}|\\^`" or ord(c) < 0x20), None)
+        if bad is not None:
+            raise metadata_error(f"Origin URL {origin} from allowed_cors_origins could not be parsed: "
+                                 f"parse '{origin}': invalid character {_go_quote(bad)} in host name")
         if parts.scheme not in ("http", "https"):
             raise metadata_error(f"Origin URL {origin} must use https:// or http:// as HTTP scheme.")
         if "@" in parts.netloc:
@@ -334,14 +357,13 @@ def validate(client: dict[str, Any], *, v2: bool) -> None:
         if parts.path.rstrip("/") or parts.query or parts.fragment:
             raise metadata_error(f"Origin URL {origin} must have an empty path, query, and fragment "
                                  "but one of the parts is not empty.")
-        origins.append(f"{parts.scheme}://{parts.netloc}")
+        force_query = "?" in origin.split("#", 1)[0]
+        origins.append(f"{parts.scheme}://{parts.netloc}" + ("?" if force_query else ""))
     if client["allowed_cors_origins"] is not None:
         client["allowed_cors_origins"] = origins
     if client["sector_identifier_uri"]:
-        if not client["sector_identifier_uri"].startswith("https://"):
-            raise metadata_error("")
-        raise metadata_error(f"Unable to connect to URL set by sector_identifier_uri: "
-                             f"{client['sector_identifier_uri']} is not reachable from the sandbox.")
+        # Hydra fetches the document over HTTPS; the sandbox reaches no network, so it always fails.
+        raise metadata_error("")
     if not client["userinfo_signed_response_alg"]:
         client["userinfo_signed_response_alg"] = "none"
     if client["userinfo_signed_response_alg"] not in ("none", "RS256"):

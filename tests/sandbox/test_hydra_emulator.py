@@ -508,3 +508,28 @@ def test_lone_surrogate_escapes_become_replacement_characters(client: httpx.Clie
     assert resp.status_code == 201
     body = client.get("/admin/clients/s").json()
     assert (body["client_name"], body["contacts"]) == ("\ufffdx", ["\ufffd"])
+
+
+@pytest.mark.parametrize(("jwks", "status", "hint"), [
+    ({"keys": [{"kty": "oct", "k": "AAAA"}]}, 400, f"{META} Invalid JSON web key in set."),
+    ({"keys": [{"kty": "RSA"}]}, 400, "Unable to decode the request body: go-jose/go-jose: invalid RSA key, missing n/e values"),
+    ({"keys": [{"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "BBBB"}]}, 400,
+     "Unable to decode the request body: go-jose/go-jose: invalid EC public key, wrong length for x"),
+    ({"keys": [{"kty": "RSA", "n": "x", "e": "AQAB"}]}, 400, "Unable to decode the request body: illegal base64 data at input byte 0"),
+])
+def test_jwks_keys_checked_as_go_jose_does(client: httpx.Client, jwks: dict[str, object], status: int, hint: str) -> None:
+    assert error(create(client, jwks=jwks))[::2] == (status, hint)
+
+
+def test_private_key_jwt_accepts_an_empty_key_set(client: httpx.Client) -> None:
+    resp = create(client, client_id="k", token_endpoint_auth_method="private_key_jwt", jwks={"keys": []})
+    assert resp.status_code == 201 and resp.json()["jwks"] == {"keys": []}
+    assert create(client, client_id="n", jwks={"keys": None}).json()["jwks"] == {"keys": None}
+
+
+def test_cors_origin_keeps_an_empty_query_marker(client: httpx.Client) -> None:
+    body = create(client, allowed_cors_origins=["HTTPS://A.example/?", "https://b.example#"]).json()
+    assert body["allowed_cors_origins"] == ["https://A.example?", "https://b.example"]
+    assert error(create(client, allowed_cors_origins=["https://a b.example"]))[2] == (
+        f"{META} Origin URL https://a b.example from allowed_cors_origins could not be parsed: "
+        "parse 'https://a b.example': invalid character ' ' in host name")
