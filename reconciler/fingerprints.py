@@ -19,7 +19,7 @@ from functools import lru_cache
 from reconciler.secrets import Secret
 
 ALGORITHM = "pbkdf2-sha256"
-ITERATIONS = 10_000
+ITERATIONS = 2_000
 
 
 def _b64(data: bytes) -> str:

@@ -31,13 +31,17 @@ from reconciler.secrets import Secret
 
 def _reveal(value: object) -> str:
     if isinstance(value, Secret):
-        return "\x00secret\x00" + value.reveal()
+        return value.reveal()
     raise TypeError(f"not JSON: {type(value).__name__}")
 
 
 def canonical(value: Any) -> str:
-    """A canonical JSON text of ``value``; secrets take part by value (never shown anywhere)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_reveal, ensure_ascii=False)
+    """A canonical JSON text of ``value``, for equality only (never shown anywhere).
+
+    A ``Secret`` takes part by its value, so a desired secret equals the same plain string read
+    back from the server.
+    """
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_reveal)
 
 
 # --- Hydra ------------------------------------------------------------------------------
@@ -247,24 +251,27 @@ def secretize(value: Any, desired: Any, plugin: str | None = None, name: str = "
 
 
 def apisix_compare(kind: Kind, key: str, desired: dict[str, Any], live: dict[str, Any],
-                   schemas: Schemas) -> dict[str, Any]:
-    """The live view made comparable with ``desired`` (both already through the view functions).
+                   schemas: Schemas) -> tuple[dict[str, Any], bool]:
+    """(the live view made comparable with ``desired``, whether the two are equal).
 
-    Fast path: when the two are already equal, nothing else is done.  Otherwise defaults the
-    server would have filled, and secrets it would have generated, are dropped from ``live``.
+    Both inputs come from the view functions.  Fast path: when they are equal as they stand,
+    nothing else is done.  Otherwise defaults the server would have filled, and secrets it would
+    have generated, are dropped from ``live``, and live strings at secret positions are wrapped
+    in ``Secret`` so that a diff can show the change without the value.
     """
     if kind is Kind.SSL:
         live = {**live}
         for private in ("key", "keys"):  # never returned by GET (§6): cannot drift-check them
             if private in desired and private not in live:
                 live[private] = desired[private]
-    live = secretize(live, desired, None, "")
-    if canonical(live) == canonical(desired):
-        return live
+    wanted = canonical(desired)
+    if canonical(live) == wanted:
+        return desired, True
     live = dict(live)
     _drop_generated(kind, live, desired)
     filled = fill_defaults(kind, key, desired, schemas)
-    return dict(_strip(live, desired, filled))
+    stripped = dict(_strip(live, desired, filled))
+    return secretize(stripped, desired, None, ""), canonical(stripped) == wanted
 
 
 def plugin_names(body: dict[str, Any]) -> set[str]:

@@ -238,8 +238,8 @@ class _Planner:
             reasons.append("adopted")
         elif live_labels != self.labels:
             extra.append(FieldChange(FieldOp.CHANGE, f"metadata.{HYDRA_METADATA_KEY}.labels", live_labels, self.labels))
-        if canonical(before) == canonical(after) and not reasons and not extra:
-            self.plan.changes.append(Change(Kind.OAUTH2_CLIENT, want.key, Action.NOOP, before, after,
+        if not reasons and not extra and canonical(before) == canonical(after):
+            self.plan.changes.append(Change(Kind.OAUTH2_CLIENT, want.key, Action.NOOP, after, after,
                                             live_fingerprint=_fp(have)))
             return
         changes = tuple(sorted(diff(before, after) + tuple(extra), key=lambda c: c.path))
