@@ -38,11 +38,11 @@ from reconciler.sandbox.hydra_model import (
     decode,
     render,
     stored,
-    validate,
 )
 from reconciler.sandbox.hydra_paging import link_header, parse_v1, parse_v2
 from reconciler.sandbox.hydra_patch import PatchError, apply_patch, touches
 from reconciler.sandbox.hydra_public import PublicPort
+from reconciler.sandbox.hydra_validate import validate
 from reconciler.sandbox.hydra_wire import (
     JSON_OK,
     NO_CACHE,

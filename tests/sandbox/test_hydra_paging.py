@@ -150,7 +150,8 @@ def test_ten_thousand_clients_list_at_page_size_1000(http: httpx.Client) -> None
 
 
 def _blank(cid: str) -> dict[str, object]:
-    from reconciler.sandbox.hydra_model import before_save, empty_client, validate
+    from reconciler.sandbox.hydra_model import before_save, empty_client
+    from reconciler.sandbox.hydra_validate import validate
 
     client = empty_client()
     client["client_id"] = cid
