@@ -8,11 +8,29 @@ plan shows it, apply fixes it, and a third plan is empty again.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
-from .conftest import Stage
+from .conftest import Stage, make_stage
+
+HYDRAS = [
+    pytest.param(("2.3.0", False), id="hydra2.3"),
+    pytest.param(("1.10.6", False), id="hydra1.10"),
+    pytest.param(("2.3.0", True), id="realhydra2.3", marks=pytest.mark.real_hydra),
+]
+
+
+@pytest.fixture(params=HYDRAS)
+def applied(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stage]:
+    """The rich desired state applied, with each Hydra (emulated 2.3.0 and 1.10.6, and real)."""
+    version, real = request.param
+    for stage in make_stage(tmp_path, hydra_version=version, real_hydra=real):
+        stage.must("apply", "--auto-approve")
+        yield stage
 
 
 def _plan(stage: Stage) -> dict[str, Any]:
