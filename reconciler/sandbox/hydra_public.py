@@ -29,10 +29,32 @@ INVALID_REQUEST = ("The request is missing a required parameter, includes an inv
 INVALID_CLIENT = ("Client authentication failed (e.g., unknown client, no client authentication included, "
                   "or unsupported authentication method).")
 UNAUTHORIZED_CLIENT = "The client is not authorized to request a token using this method."
+INVALID_GRANT = ("The provided authorization grant (e.g., authorization code, resource owner credentials) or "
+                 "refresh token is invalid, expired, revoked, does not match the redirection URI used in the "
+                 "authorization request, or was issued to another client.")
 INVALID_SCOPE = "The requested scope is invalid, unknown, or malformed."
 NO_HANDLER = ("Make sure that the various parameters are correct, be aware of case sensitivity and trim your "
               "parameters. Make sure that the client you are using has exactly whitelisted the redirect_uri "
               "you specified.")
+
+
+def wildcard_match(allowed: list[str], scope: str) -> bool:
+    """Hydra's default ``wildcard`` scope strategy: ``foo.*`` grants ``foo.bar`` (and deeper), not ``foo``."""
+    needle = scope.split(".")
+    for pattern in allowed:
+        parts = pattern.split(".")
+        if len(parts) > len(needle):
+            continue
+        for index, part in enumerate(needle):
+            if index >= len(parts):
+                break
+            if parts[index] == "*" and part:
+                return True
+            if parts[index] != part:
+                break
+        else:
+            return True
+    return False
 
 
 class _OAuthError(Exception):
@@ -109,7 +131,9 @@ class PublicPort:
                 return unquote_plus(raw_id), unquote_plus(raw_secret), "client_secret_basic"
         client_id = (form.get("client_id") or [""])[0]
         if client_id:
-            return client_id, (form.get("client_secret") or [""])[0], "client_secret_post"
+            if "client_secret" not in form:
+                return client_id, "", "none"
+            return client_id, form["client_secret"][0], "client_secret_post"
         raise _OAuthError(400, "invalid_request", f"{INVALID_REQUEST} Client credentials missing or malformed "
                           "in both HTTP Authorization header and HTTP POST body.")
 
@@ -133,7 +157,9 @@ class PublicPort:
 
     def _authenticate(self, client_id: str, secret: str, method: str, *, hint: bool = True) -> dict[str, Any]:
         record = self.emulator.clients.get(client_id)
-        if record is None or not self.emulator.check_secret(client_id, secret):
+        if record is None:
+            raise _OAuthError(401, "invalid_client", INVALID_CLIENT)
+        if method != "none" and not self.emulator.check_secret(client_id, secret):
             raise _OAuthError(401, "invalid_client", INVALID_CLIENT)
         client: dict[str, Any] = record["client"]
         wanted = client["token_endpoint_auth_method"] or "client_secret_basic"
@@ -157,15 +183,22 @@ class PublicPort:
         client = self._authenticate(client_id, secret, method)
         if grant != "client_credentials":
             raise _OAuthError(400, "invalid_request", f"{INVALID_REQUEST} {NO_HANDLER}")
+        if client["token_endpoint_auth_method"] == "none":
+            raise _OAuthError(400, "invalid_grant", f"{INVALID_GRANT} The OAuth 2.0 Client is marked as public and "
+                              "is thus not allowed to use authorization grant 'client_credentials'.")
         if "client_credentials" not in (client["grant_types"] or []):
             raise _OAuthError(400, "unauthorized_client", f"{UNAUTHORIZED_CLIENT} The OAuth 2.0 Client is not "
                               "allowed to use authorization grant 'client_credentials'.")
-        requested = " ".join(form.get("scope") or []).split()
-        allowed = set(client["scope"].split())
+        requested = list(dict.fromkeys((form.get("scope") or [""])[0].split()))
+        allowed = client["scope"].split()
         for scope in requested:
-            if scope not in allowed:
+            if not wildcard_match(allowed, scope):
                 raise _OAuthError(400, "invalid_scope", f"{INVALID_SCOPE} The OAuth 2.0 Client is not allowed to "
                                   f"request scope '{scope}'.")
+        for audience in (form.get("audience") or [""])[0].split():
+            if audience not in (client["audience"] or []):
+                raise _OAuthError(400, "invalid_request", f"{INVALID_REQUEST} Requested audience '{audience}' has "
+                                  "not been whitelisted by the OAuth 2.0 Client.")
         lifespan = client.get("client_credentials_grant_access_token_lifespan")
         expires = (lifespan // 1_000_000_000 if lifespan else 3600) - 1
         token = "ory_at_" + secrets.token_urlsafe(32) + "." + secrets.token_urlsafe(32)

@@ -123,3 +123,26 @@ def test_dynamic_registration_is_disabled(urls: tuple[str, str]) -> None:
         assert resp.status_code == 404
         assert resp.content == (b'{"error":"The requested resource could not be found",'
                                 b'"error_description":"Dynamic registration is not enabled."}\n')
+
+
+def test_wildcard_scopes_dedup_and_audience(urls: tuple[str, str]) -> None:
+    admin, public = urls
+    make(admin, client_id="w", client_secret="s3cret-value", grant_types=["client_credentials"], scope="foo.* bar",
+         audience=["https://api"])
+    ok = token(public, basic("w", "s3cret-value"), "grant_type=client_credentials&scope=foo.x+bar+bar&audience=https://api")
+    assert ok.status_code == 200 and ok.json()["scope"] == "foo.x bar"
+    bare = token(public, basic("w", "s3cret-value"), "grant_type=client_credentials&scope=foo")
+    assert bare.json()["error_description"].endswith("not allowed to request scope 'foo'.")
+    other = token(public, basic("w", "s3cret-value"), "grant_type=client_credentials&audience=https://other")
+    assert other.status_code == 400
+    assert other.json()["error_description"].endswith(
+        "Requested audience 'https://other' has not been whitelisted by the OAuth 2.0 Client.")
+
+
+def test_public_client_may_not_use_client_credentials(urls: tuple[str, str]) -> None:
+    admin, public = urls
+    make(admin, client_id="pubc", grant_types=["client_credentials"], token_endpoint_auth_method="none")
+    resp = token(public, FORM, "grant_type=client_credentials&client_id=pubc")
+    assert resp.status_code == 400 and resp.json()["error"] == "invalid_grant"
+    assert resp.json()["error_description"].endswith(
+        "The OAuth 2.0 Client is marked as public and is thus not allowed to use authorization grant 'client_credentials'.")
