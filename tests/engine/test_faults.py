@@ -95,3 +95,18 @@ def test_permanent_failure_skips_dependents_and_a_rerun_converges(stage: Stage) 
     again = stage.must("apply", "--auto-approve")
     assert "3 applied, 0 failed, 0 skipped" in again.stdout
     converged(stage)
+
+
+def test_short_hydra_list_never_turns_into_a_create_or_a_delete(stage: Stage) -> None:
+    stage.must("apply", "--auto-approve")
+    hydra = stage.box.hydra_admin_url
+    fault(hydra, effect="truncate", method="GET", path="/admin/clients")
+    doc = json.loads(stage.run("plan", "--prune", "--allow-empty", "--output", "json").stdout)
+    assert doc["complete"] is False
+    assert any(w.startswith("INCOMPLETE: oauth2_client") for w in doc["warnings"])
+    # The client the short page left out is confirmed with a GET: not planned as a create (409).
+    assert doc["changes"] == []
+    out = stage.run("apply", "--auto-approve", "--prune", "--allow-empty")
+    assert out.code == 0 and "0 to create, 0 to update, 0 to delete" in out.stdout, out.stdout + out.stderr
+    assert "INCOMPLETE" in out.stdout
+    assert [f for f in fired(hydra) if f[0] == "truncate" and f[2] >= 1]
