@@ -185,7 +185,7 @@ def load_files(
     files = yaml_files(path)
     if not path.exists():
         return [], [Problem(str(path), 0, 0, "", "no such file or directory")]
-    base = Variables(os.environ if env is None else env, values, path)
+    base = Variables(dict(os.environ) if env is None else env, values, path)
     parsed_files = []
     for file in files:
         parsed = parse_file(file, str(file), base.for_dir(file.parent))
