@@ -52,6 +52,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", choices=("plans", "writes"), help="run only these scenarios")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile", choices=("plan",), help="profile instead of benchmarking")
+    parser.add_argument("--verify", action="store_true",
+                        help="after the first apply of each write scenario, check (untimed) that a re-plan is empty")
     parser.add_argument("--work", type=Path, default=WORK)
     parser.add_argument("--results", type=Path, default=RESULTS, help="where <scale>.json/.md go")
     return parser.parse_args(argv)
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         return profile(states, modes[0], log)
     results = Results(scale.name, states.base.count())
     for mode in modes:
-        run = ModeRun(mode, states, args.runs, log)
+        run = ModeRun(mode, states, args.runs, log, verify=args.verify)
         log(f"{mode}: APISIX {run.apisix_version}, Hydra {run.hydra_version}: seeding")
         try:
             run.seed()

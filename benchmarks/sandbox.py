@@ -75,11 +75,19 @@ class SandboxProcess:
 
     def start(self) -> SandboxProcess:
         """Start the child and wait until it has printed every URL."""
+        return self.launch().wait_ready()
+
+    def launch(self) -> SandboxProcess:
+        """Start the child without waiting (so that several can start side by side)."""
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the child
-        proc = subprocess.Popen(self.argv(), cwd=ROOT, stdout=subprocess.PIPE, stderr=self._stderr,
-                                stdin=subprocess.DEVNULL)
-        self._proc = proc
-        assert proc.stdout is not None
+        self._proc = subprocess.Popen(self.argv(), cwd=ROOT, stdout=subprocess.PIPE, stderr=self._stderr,
+                                      stdin=subprocess.DEVNULL)
+        return self
+
+    def wait_ready(self) -> SandboxProcess:
+        """Wait until the launched child has printed every URL."""
+        proc = self._proc
+        assert proc is not None and proc.stdout is not None, "launch() first"
         try:
             self._read_lines(proc, proc.stdout)
         except BaseException:
