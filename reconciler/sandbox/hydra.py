@@ -47,13 +47,13 @@ from reconciler.sandbox.hydra_wire import (
     JSON_OK,
     NO_CACHE,
     error_response,
+    gate,
     generate_secret,
     go_response,
     hash_secret,
     health,
     html_escape,
     json_response,
-    not_allowed,
     plain_response,
     verify_secret,
 )
@@ -166,9 +166,8 @@ class HydraEmulator:
         if path in ("/health/alive", "/health/ready"):
             return health(request)
         if path == "/version":
-            if request.method != "GET":
-                return not_allowed("GET, OPTIONS")
-            return go_response(200, (dumps({"version": "v" + self.version}) + "\n").encode(), [JSON_OK])
+            version = (dumps({"version": "v" + self.version}) + "\n").encode()
+            return gate(request, "GET, OPTIONS") or go_response(200, version, [JSON_OK])
         prefix = "/admin/clients" if self.v2 else "/clients"
         if self.v2 and (path == "/clients" or path.startswith("/clients/")):
             return self._legacy(request)
@@ -207,8 +206,9 @@ class HydraEmulator:
         allowed = self._allowed(rest)
         if allowed is None:
             return self._route_not_found()
-        if request.method not in allowed.split(", "):
-            return not_allowed(allowed)
+        refused = gate(request, allowed)
+        if refused is not None:
+            return refused
         location = self._base(self._admin_url, self._admin_server) + "admin/clients" + rest
         if request.raw_query:
             location += "?" + request.raw_query
@@ -226,8 +226,9 @@ class HydraEmulator:
         allowed = self._allowed(rest)
         if allowed is None:
             return self._route_not_found()
-        if method not in allowed.split(", "):
-            return not_allowed(allowed)
+        refused = gate(request, allowed)
+        if refused is not None:
+            return refused
         parts = rest.split("/")[1:] if rest else []
         try:
             if not parts:

@@ -19,7 +19,15 @@ from urllib.parse import parse_qs, unquote_plus
 from reconciler.sandbox.http import Request, Response
 from reconciler.sandbox.hydra_json import dumps
 from reconciler.sandbox.hydra_model import ClientError
-from reconciler.sandbox.hydra_wire import error_response, go_response, health, not_allowed, plain_response
+from reconciler.sandbox.hydra_wire import (
+    NO_CACHE,
+    error_response,
+    gate,
+    go_response,
+    health,
+    not_allowed,
+    plain_response,
+)
 
 if TYPE_CHECKING:
     from reconciler.sandbox.hydra import HydraEmulator
@@ -90,6 +98,8 @@ class PublicPort:
         if path in ("/health/alive", "/health/ready"):
             return health(request)
         if path in ("/oauth2/token", "/oauth2/revoke"):
+            if request.method == "OPTIONS":  # answered by the public port's CORS layer
+                return go_response(200, b"", [NO_CACHE])
             if request.method != "POST":
                 return not_allowed("OPTIONS, POST")
             return self.token(request) if path == "/oauth2/token" else self.revoke(request)
@@ -107,9 +117,7 @@ class PublicPort:
             allowed = "DELETE, GET, OPTIONS, PUT" if "/" not in rest[1:] else None
         if allowed is None:
             return plain_response(404, "404 page not found\n")
-        if request.method not in allowed.split(", "):
-            return not_allowed(allowed)
-        return error_response(ClientError(404, "The requested resource could not be found",
+        return gate(request, allowed) or error_response(ClientError(404, "The requested resource could not be found",
                                           "Dynamic registration is not enabled."))
 
     def token(self, request: Request) -> Response:

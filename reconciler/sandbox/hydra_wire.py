@@ -105,8 +105,15 @@ def not_allowed(methods: str) -> Response:
     return plain_response(405, "Method Not Allowed\n", [("Allow", methods)])
 
 
+def gate(request: Request, allowed: str) -> Response | None:
+    """The router's method check: None to go on, 200 with ``Allow`` for OPTIONS, or a 405."""
+    if request.method == "OPTIONS":
+        return go_response(200, b"", [("Allow", allowed)])
+    if request.method not in allowed.split(", "):
+        return not_allowed(allowed)
+    return None
+
+
 def health(request: Request) -> Response:
     """``/health/alive`` and ``/health/ready`` (both ports): always ready."""
-    if request.method != "GET":
-        return not_allowed("GET, OPTIONS")
-    return go_response(200, b'{"status":"ok"}\n', [JSON_OK])
+    return gate(request, "GET, OPTIONS") or go_response(200, b'{"status":"ok"}\n', [JSON_OK])

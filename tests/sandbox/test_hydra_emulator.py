@@ -533,3 +533,10 @@ def test_cors_origin_keeps_an_empty_query_marker(client: httpx.Client) -> None:
     assert error(create(client, allowed_cors_origins=["https://a b.example"]))[2] == (
         f"{META} Origin URL https://a b.example from allowed_cors_origins could not be parsed: "
         "parse 'https://a b.example': invalid character ' ' in host name")
+
+
+def test_options_answers_allow_and_head_is_not_routed(client: httpx.Client) -> None:
+    resp = client.options("/admin/clients/x")
+    assert (resp.status_code, resp.content, resp.headers["allow"]) == (200, b"", "DELETE, GET, OPTIONS, PATCH, PUT")
+    assert client.options("/admin/clients").headers["allow"] == "GET, OPTIONS, POST"
+    assert client.head("/admin/clients").status_code == 405
