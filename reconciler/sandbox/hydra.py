@@ -36,6 +36,7 @@ from reconciler.sandbox.hydra_model import (
     ClientError,
     before_save,
     decode,
+    empty_client,
     render,
     stored,
 )
@@ -70,6 +71,7 @@ ROUTE_404_HTML = ("<!DOCTYPE html>\n<html lang=\"en\">\n  <head><meta charset=\"
                   "<title>404 - Route not found</title></head>\n  <body><h1>Error 404</h1><p>The requested "
                   "route does not exist. Make sure you are using the right path, domain, and port.</p>"
                   "</body>\n</html>\n")
+
 
 class HydraEmulator:
     """Ory Hydra's admin API (and a minimal public token endpoint) over plain in-memory dicts.
@@ -135,18 +137,18 @@ class HydraEmulator:
         self._json[cid] = render(record, v2=self.v2)
 
     def snapshot(self) -> dict[str, Any]:
-        """The whole state as JSON-able data, secret hashes included."""
+        """The whole state as JSON-able data, secret hashes included (shares the stored dicts)."""
         return {"version": self.version,
                 "clients": [{"client": self.clients[cid]["client"], "hash": self.clients[cid]["hash"]}
                             for cid in self.ids]}
 
     def restore(self, data: dict[str, Any]) -> None:
-        """Replace the state with a ``snapshot()``."""
+        """Replace the state with a ``snapshot()``; fields missing from it take their zero value."""
         self.clients.clear()
         self.ids.clear()
         self._json.clear()
         for item in data.get("clients", []):
-            self._store(dict(item["client"]), item["hash"])
+            self._store({**empty_client(), **item["client"]}, item["hash"])
 
     def check_secret(self, client_id: str, secret: str) -> bool:
         """Whether ``secret`` is the current secret of ``client_id``."""
