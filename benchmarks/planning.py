@@ -1,7 +1,7 @@
 """In-process measurements: planning CPU per unchanged object, the stage breakdown, and profiles.
 
 The command-line figures say how long a user waits; these say where that time goes.  Here the
-stages run in this process against a seeded sandbox: loading (YAML, models, resolution),
+stages run in one fresh process (``python -m benchmarks.planning``) against a seeded sandbox: loading (YAML, models, resolution),
 fetching (HTTP, JSON, Hydra secret fingerprints) and planning (normalise + diff, the pure
 ``reconciler.plan.plan``), each timed with ``time.process_time`` (CPU of the whole process, so
 the fingerprint threads count) and the wall clock.  Planning CPU per unchanged object is the
@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import json
 import os
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -91,6 +95,29 @@ def breakdown(state_dir: Path, env: Mapping[str, str], repeats: int = 3) -> Brea
     return Breakdown(stages[0], stages[1], statistics.median(cpu), len(result.of(Action.NOOP)))
 
 
+def breakdown_in_child(state_dir: Path, env: Mapping[str, str]) -> Breakdown:
+    """``breakdown`` in a fresh process, so that no import, cache or warm-up of an earlier
+    measurement in this process flatters it."""
+    argv = [sys.executable, "-m", "benchmarks.planning", str(state_dir)]
+    done = subprocess.run(argv, env=dict(env), capture_output=True, text=True, check=False,
+                          cwd=Path(__file__).resolve().parent.parent)
+    if done.returncode != 0:
+        raise RuntimeError(f"in-process breakdown failed: {done.stderr.strip()[-2000:]}")
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    return Breakdown(Stage(**data["load"]), Stage(**data["fetch"]), data["plan_cpu_s"], data["noops"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.planning STATE_DIR``: print the breakdown as JSON (connection from env)."""
+    args = argv if argv is not None else sys.argv[1:]
+    if len(args) != 1:
+        print("usage: python -m benchmarks.planning STATE_DIR", file=sys.stderr)
+        return 2
+    b = breakdown(Path(args[0]), os.environ)
+    print(json.dumps(dataclasses.asdict(b)))
+    return 0
+
+
 def profile_plan(state_dir: Path, env: Mapping[str, str], out_dir: Path) -> list[Path]:
     """Profile a whole ``reconcile plan`` in-process with pyinstrument; write HTML and text."""
     from pyinstrument import Profiler
@@ -113,3 +140,7 @@ def profile_plan(state_dir: Path, env: Mapping[str, str], out_dir: Path) -> list
     html.write_text(profiler.output_html(), encoding="utf-8")
     text.write_text(profiler.output_text(unicode=True, color=False, show_all=False), encoding="utf-8")
     return [html, text]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

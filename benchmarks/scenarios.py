@@ -27,7 +27,7 @@ from typing import Final
 from benchmarks.generate import DesiredSet
 from benchmarks.layout import write_manifest, write_yaml
 from benchmarks.measure import Invocation, Measurement, Sample, measure, run_once
-from benchmarks.planning import Breakdown, breakdown
+from benchmarks.planning import Breakdown, breakdown_in_child
 from benchmarks.sandbox import ROOT, SandboxProcess
 from benchmarks.variants import removed, with_creates, with_edits, with_fraction_edited, without
 
@@ -235,7 +235,7 @@ class ModeRun:
             rows[name] = Row(ours, floor, naive)
         self.log("  planning CPU and stage breakdown (in-process)")
         try:
-            self.breakdown = breakdown(self.states.dirs["base"], env)
+            self.breakdown = breakdown_in_child(self.states.dirs["base"], env)
         except Exception as exc:  # an engine failure is a finding to report, not a reason to stop
             self.note(f"in-process plan failed: {type(exc).__name__}: {exc}")
         else:
