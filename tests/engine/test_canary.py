@@ -116,3 +116,15 @@ def test_failure_inside_the_engine_keeps_secrets_out_of_exceptions(canary_stage:
     out = stage.run("apply", "--auto-approve")
     assert out.code == 1
     _assert_clean(stage, caplog)
+
+
+def test_saved_plan_file_and_its_apply(canary_stage: Stage, caplog: pytest.LogCaptureFixture,
+                                       tmp_path: Path) -> None:
+    stage = canary_stage
+    saved = tmp_path / "plan.json"
+    stage.must("plan", "--out", str(saved))
+    assert saved.exists() and CANARY not in saved.read_text()
+    out = stage.run("apply", "--auto-approve", path=saved)
+    assert out.code == 0, out.stdout + out.stderr
+    _reached_servers(stage)
+    _assert_clean(stage, caplog)
