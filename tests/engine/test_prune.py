@@ -192,3 +192,22 @@ def test_incomplete_read_deletes_nothing(teams: Stage) -> None:
     assert teams.apisix("GET", "/upstreams/a-old").status_code == 200
     assert teams.apisix("GET", "/consumers/a-gone").status_code == 200  # complete list, still not pruned
     assert teams.apisix("GET", "/upstreams/b-up").status_code == 200
+
+
+def test_credentials_are_pruned_only_under_consumers_that_declare_them(applied: Stage) -> None:
+    # A credential added by hand under carol, whose credentials the desired state does not manage.
+    response = applied.apisix("PUT", "/consumers/carol/credentials/manual",
+                              {"plugins": {"key-auth": {"key": "carol-manual-key-1"}},
+                               "labels": {"managed-by": "reconcile"}})
+    assert response.status_code in (200, 201), response.text
+    consumers = applied.path / "consumers.yaml"
+    doc = yaml.safe_load(consumers.read_text())
+    bob = next(c for c in doc["apisix"]["consumers"] if c["username"] == "bob")
+    bob["credentials"] = [c for c in bob["credentials"] if c["id"] != "admin"]
+    consumers.write_text(yaml.safe_dump(doc, sort_keys=False))
+    plan = json.loads(applied.must("plan", "--prune", "--detailed-exitcode", "--output", "json", code=2).stdout)
+    assert [(c["action"], c["address"]) for c in plan["changes"]] == [("delete", "credential.bob/admin")]
+    applied.must("apply", "--auto-approve", "--prune")
+    assert applied.apisix("GET", "/consumers/bob/credentials/admin").status_code == 404
+    assert applied.apisix("GET", "/consumers/bob/credentials/laptop").status_code == 200
+    assert applied.apisix("GET", "/consumers/carol/credentials/manual").status_code == 200
