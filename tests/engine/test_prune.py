@@ -211,3 +211,18 @@ def test_credentials_are_pruned_only_under_consumers_that_declare_them(applied: 
     assert applied.apisix("GET", "/consumers/bob/credentials/admin").status_code == 404
     assert applied.apisix("GET", "/consumers/bob/credentials/laptop").status_code == 200
     assert applied.apisix("GET", "/consumers/carol/credentials/manual").status_code == 200
+
+
+def test_adopt_takes_over_declared_unowned_objects_then_replans_empty(stage: Stage) -> None:
+    assert stage.apisix("PUT", "/upstreams/reports", {"nodes": {"127.0.0.1:8095": 1}}).status_code == 201
+    created = stage.hydra("POST", "/clients", {"client_id": "reports-api", "client_secret": "hand-made-secret",
+                                                "grant_types": ["client_credentials"], "scope": "openid"})
+    assert created.status_code == 201, created.text
+    refused = stage.must("plan", code=1)
+    assert "upstream.reports exists but is not managed by this run (no managed-by=reconcile marker); " \
+           "use --adopt to take it over" in refused.stdout + refused.stderr
+    assert "oauth2_client.reports-api exists but is not managed" in refused.stdout + refused.stderr
+    adopted = stage.must("apply", "--auto-approve", "--adopt")
+    assert "~ upstream.reports (adopted)" in adopted.stdout
+    assert stage.apisix_value("/upstreams/reports")["labels"] == {"managed-by": "reconcile"}
+    assert "No changes." in stage.must("plan", "--detailed-exitcode").stdout
