@@ -86,9 +86,9 @@ def summary_counts(plan: Plan) -> dict[str, int]:
 
 
 def summary_line(plan: Plan) -> str:
-    """``Plan: 1 to create, ...`` or the no-changes sentence (only for a complete plan)."""
+    """``Plan: 1 to create, ...`` or the no-changes sentence (only for a complete plan without errors)."""
     counts = summary_counts(plan)
-    if plan.complete and not plan.has_changes:
+    if plan.complete and not plan.has_changes and not plan.errors:
         return "No changes. Live state matches the desired state."
     return (
         f"Plan: {counts['create']} to create, {counts['update']} to update, "
