@@ -145,6 +145,7 @@ def test_full_replace_that_wipes_metadata_is_a_conflict_until_adopted(op: Operat
     assert "no managed-by=reconcile marker" in finding["reason"]
     plan = op.run("plan", "--detailed-exitcode")
     assert plan.code == 1 and "oauth2_client.web exists but is not managed" in plan.output
+    assert "No changes" not in plan.stdout
     refused = op.run("apply", "--auto-approve")
     assert refused.code == 1 and "nothing was applied" in refused.output
 
@@ -277,12 +278,17 @@ def test_a_client_made_with_the_hydra_cli_is_adopted(op: Operator) -> None:
     assert refused.code == 1
     assert "oauth2_client.adopted-client exists but is not managed by this run" in refused.output
     assert "--adopt" in refused.output
+    assert "No changes" not in refused.stdout, "a plan with errors must not claim the servers match"
 
     plan = op.run("plan", "--adopt", "--detailed-exitcode", "--output", "json")
     assert plan.code == 2, plan.output
     [change] = plan.json()["changes"]
     assert (change["address"], change["action"], change["reason"]) == (
         "oauth2_client.adopted-client", "update", "adopted")
+    # The CLI's defaults that the YAML does not declare are shown as removed, nothing else differs
+    # (its scope order, skip_logout_consent false and the empty metadata are not differences).
+    assert [(d["op"], d["path"], d["old"]) for d in change["diff"]] == [
+        ("remove", "request_object_signing_alg", "RS256"), ("remove", "response_types", ["code"])]
     op.must("apply", "--adopt", "--auto-approve")
 
     replan = op.run("plan", "--detailed-exitcode")
@@ -291,6 +297,7 @@ def test_a_client_made_with_the_hydra_cli_is_adopted(op: Operator) -> None:
     adopted = op.get_client("adopted-client")
     assert adopted is not None
     assert adopted["metadata"] == {"reconcile": {"labels": {"managed-by": "reconcile"}}}
+    assert "request_object_signing_alg" not in adopted and adopted["response_types"] == []
     # No secret is declared, so the hand-made one is left alone and still works.
     assert secret_works(op.hydra.public_url, "adopted-client", "handmade-secret-1")
 
