@@ -327,7 +327,6 @@ class HydraEmulator:
         client["created_at"] = current["client"]["created_at"]
         self._store(client, hashed)
         client["created_at"] = echo_created
-        client["registration_access_token"] = client["registration_client_uri"] = ""
         return json_response(200, render(client, v2=self.v2))
 
     def _patch(self, request: Request, cid: str) -> Response:

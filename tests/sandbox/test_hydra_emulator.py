@@ -540,3 +540,10 @@ def test_options_answers_allow_and_head_is_not_routed(client: httpx.Client) -> N
     assert (resp.status_code, resp.content, resp.headers["allow"]) == (200, b"", "DELETE, GET, OPTIONS, PATCH, PUT")
     assert client.options("/admin/clients").headers["allow"] == "GET, OPTIONS, POST"
     assert client.head("/admin/clients").status_code == 405
+
+
+def test_put_echoes_registration_fields_from_the_body_but_never_stores_them(client: httpx.Client) -> None:
+    create(client, client_id="rt")
+    body = client.put("/admin/clients/rt", json={"registration_access_token": "abc"}).json()
+    assert body["registration_access_token"] == "abc"
+    assert "registration_access_token" not in client.get("/admin/clients/rt").json()
