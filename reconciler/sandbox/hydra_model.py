@@ -213,6 +213,7 @@ def _assign(client: dict[str, Any], name: str, raw: str, struct: str) -> None:
     elif kind == "list":
         if jkind != "array":
             raise _mismatch(jkind, struct, name, _GO_TYPE["list"])
+        value = ["" if v is None else v for v in value]  # null leaves a Go string at its zero value
         bad = next((v for v in value if not isinstance(v, str)), _Missing)
         if bad is not _Missing:
             client[name] = [v for v in value if isinstance(v, str)]
