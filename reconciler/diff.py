@@ -22,6 +22,8 @@ _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
 def _tokenize(value: Any, secrets: dict[str, Secret]) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # as ``canonical`` does: APISIX returns a 2.0 it was sent as 2
     if isinstance(value, Secret):
         token = _TOKEN + hashlib.sha256(value.reveal().encode()).hexdigest()
         secrets[token] = value

@@ -39,9 +39,23 @@ def canonical(value: Any) -> str:
     """A canonical JSON text of ``value``, for equality only (never shown anywhere).
 
     A ``Secret`` takes part by its value, so a desired secret equals the same plain string read
-    back from the server.
+    back from the server.  A whole-number float equals the integer: APISIX encodes JSON with Lua
+    cjson, which returns a ``2.0`` it was sent as ``2``.
     """
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_reveal)
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=_reveal)
+    if ".0" not in text:  # the common case: no float that could be a whole number
+        return text
+    return json.dumps(_whole_floats_as_ints(value), sort_keys=True, separators=(",", ":"), default=_reveal)
+
+
+def _whole_floats_as_ints(value: Any) -> Any:
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, dict):
+        return {k: _whole_floats_as_ints(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole_floats_as_ints(v) for v in value]
+    return value
 
 
 # --- Hydra ------------------------------------------------------------------------------
