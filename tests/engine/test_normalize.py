@@ -97,3 +97,12 @@ def test_canonical_compares_secrets_by_value_without_showing_them() -> None:
     assert canonical({"k": Secret("x")}) == canonical({"k": Secret("x")})
     assert canonical({"k": Secret("x")}) != canonical({"k": Secret("y")})
     assert "x" not in repr(Secret("x")) and "x" not in str(Secret("x"))
+
+
+def test_whole_number_floats_equal_integers_as_apisix_returns_them() -> None:
+    # Lua cjson gives back a 2.0 it was sent as 2: declaring 2.0 must not be drift forever.
+    desired = {"timeout": {"connect": 2.0, "send": 1.5, "read": 30.0}, "retries": 2}
+    live = {"timeout": {"connect": 2, "send": 1.5, "read": 30}, "retries": 2}
+    assert canonical(desired) == canonical(live)
+    assert canonical({"send": 1.5}) != canonical({"send": 1})
+    assert [c.path for c in diff({**live, "retries": 1}, desired)] == ["retries"]
