@@ -84,6 +84,24 @@ def test_example_clients_apply_and_replan_empty(op: Operator) -> None:
                          method="client_secret_post")
     assert post.status_code == 200, post.text
 
+    # Someone edits the user metadata by hand and keeps ours: the plan names that one key.
+    op.put_client("photo-web", {**web, "metadata": {**web["metadata"], "tier": "silver"}})
+    drifted = op.run("plan", "--detailed-exitcode", "--output", "json")
+    assert drifted.code == 2, drifted.output
+    assert changed_paths(drifted.json(), "oauth2_client.photo-web") == ["metadata.tier"]
+    op.must("apply", "--auto-approve")
+    assert op.run("plan", "--detailed-exitcode").code == 0
+    assert secret_works(public, "reports-api", EXAMPLE_SECRETS["RICH_REPORTING_SECRET"])
+
+
+def hydra_cli(admin_url: str, *args: str) -> dict[str, object]:
+    """Run the real ``hydra`` CLI against the admin port; its JSON output."""
+    done = subprocess.run([str(ROOT / "bin" / "hydra"), *args, "--endpoint", admin_url, "--format", "json"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    result: dict[str, object] = json.loads(done.stdout)
+    return result
+
 
 # --- drift ---------------------------------------------------------------------------------
 
@@ -126,16 +144,25 @@ def test_hand_made_drift_is_shown_to_the_field_and_repaired(op: Operator) -> Non
     assert repaired is not None and repaired["redirect_uris"] == ["http://127.0.0.1:9080/callback"]
 
 
-def test_full_replace_that_wipes_metadata_is_a_conflict_until_adopted(op: Operator) -> None:
+@pytest.mark.parametrize("how", ["plain-put", "hydra-cli-update"])
+def test_full_replace_that_wipes_metadata_is_a_conflict_until_adopted(op: Operator, how: str) -> None:
     op.set_secret("WEB_SECRET", "canary-web-secret-41f9")
     op.write(DRIFT_YAML)
     op.must("apply", "--auto-approve")
 
-    # Like `hydra update oauth2-client`: a whole new body, so Hydra stores metadata as {}.
-    live = op.get_client("web")
-    assert live is not None
-    body = {k: v for k, v in live.items() if k != "metadata"}
-    replaced = op.put_client("web", {**body, "redirect_uris": ["http://127.0.0.1:9080/evil"]})
+    # A whole new body without our metadata, so Hydra stores metadata as {}.
+    if how == "plain-put":
+        live = op.get_client("web")
+        assert live is not None
+        body = {k: v for k, v in live.items() if k != "metadata"}
+        replaced = op.put_client("web", {**body, "redirect_uris": ["http://127.0.0.1:9080/evil"]})
+        extra_paths: list[str] = []
+    else:  # the real CLI also sends its own defaults (request_object_signing_alg RS256)
+        replaced = hydra_cli(op.hydra.admin_url, "update", "oauth2-client", "web", "--name", "Web",
+                             "--grant-type", "authorization_code,refresh_token", "--response-type", "code",
+                             "--scope", "openid,offline", "--redirect-uri", "http://127.0.0.1:9080/evil")
+        assert replaced["request_object_signing_alg"] == "RS256"
+        extra_paths = ["request_object_signing_alg"]
     assert replaced["metadata"] == {}
 
     drift = op.run("drift", "--output", "json")
@@ -154,7 +181,7 @@ def test_full_replace_that_wipes_metadata_is_a_conflict_until_adopted(op: Operat
     [change] = adopt.json()["changes"]
     assert change["action"] == "update" and "adopted" in change["reason"]
     # The fingerprint went with the metadata, so the secret is sent again.
-    assert changed_paths(adopt.json(), "oauth2_client.web") == ["client_secret", "redirect_uris[0]"]
+    assert changed_paths(adopt.json(), "oauth2_client.web") == ["client_secret", "redirect_uris[0]", *extra_paths]
     op.must("apply", "--adopt", "--auto-approve")
     assert op.run("plan", "--detailed-exitcode").code == 0
     assert op.run("drift").code == 0
@@ -162,6 +189,8 @@ def test_full_replace_that_wipes_metadata_is_a_conflict_until_adopted(op: Operat
     assert restored is not None
     assert restored["redirect_uris"] == ["http://127.0.0.1:9080/callback"]
     assert restored["metadata"]["reconcile"]["labels"] == {"managed-by": "reconcile"}
+    assert restored["metadata"]["reconcile"]["secret"].startswith("pbkdf2-sha256$")
+    assert "request_object_signing_alg" not in restored
 
 
 # --- update --------------------------------------------------------------------------------
@@ -236,6 +265,9 @@ def test_prune_deletes_only_what_this_selector_owns(op: Operator) -> None:
         "team-b-client": "managed by reconcile outside this selector (lacks team=a)",
     }
 
+    drift = op.run("drift", "--selector", "team=a", "--output", "json")
+    assert drift.code == 2, drift.output
+    assert [(f["finding"], f["address"]) for f in drift.json()["findings"]] == [("orphaned", "oauth2_client.a-drop")]
     applied = op.must("apply", "--prune", "--selector", "team=a", "--auto-approve")
     assert "1 applied, 0 failed, 0 skipped" in applied.stdout
     assert op.get_client("a-drop") is None
@@ -244,6 +276,7 @@ def test_prune_deletes_only_what_this_selector_owns(op: Operator) -> None:
     assert op.get_client("team-b-client") is not None
     replan = op.run("plan", "--prune", "--selector", "team=a", "--detailed-exitcode")
     assert replan.code == 0, replan.output
+    assert op.run("drift", "--selector", "team=a").code == 0
 
 
 # --- adoption ------------------------------------------------------------------------------
@@ -255,15 +288,6 @@ ADOPT_YAML = """hydra:
       grant_types: [client_credentials]
       scope: offline_access offline openid   # what Hydra filled in for the CLI's empty scope
 """
-
-
-def hydra_cli(admin_url: str, *args: str) -> dict[str, object]:
-    """Run the real ``hydra`` CLI against the admin port; its JSON output."""
-    done = subprocess.run([str(ROOT / "bin" / "hydra"), *args, "--endpoint", admin_url, "--format", "json"],
-                          capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode == 0, done.stderr
-    result: dict[str, object] = json.loads(done.stdout)
-    return result
 
 
 def test_a_client_made_with_the_hydra_cli_is_adopted(op: Operator) -> None:
@@ -370,6 +394,10 @@ def test_rotated_secret_works_and_the_old_one_fails(op: Operator) -> None:
     [change] = as_json.json()["changes"]
     assert change["reason"] == "secret rotated"
     assert changed_paths(as_json.json(), "oauth2_client.svc") == ["client_secret"]
+    drift = op.run("drift", "--output", "json")
+    assert drift.code == 2, drift.output
+    [finding] = drift.json()["findings"]
+    assert (finding["finding"], [d["path"] for d in finding["diff"]]) == ("modified", ["client_secret"])
     assert secret_works(public, "svc", old), "planning must not write"
 
     op.must("apply", "--auto-approve")
