@@ -208,7 +208,8 @@ class PublicPort:
                 raise _OAuthError(400, "invalid_request", f"{INVALID_REQUEST} Requested audience '{audience}' has "
                                   "not been whitelisted by the OAuth 2.0 Client.")
         lifespan = client.get("client_credentials_grant_access_token_lifespan")
-        expires = (lifespan // 1_000_000_000 if lifespan else 3600) - 1
+        # Go reports the whole seconds left at the time of writing, a moment after issuing.
+        expires = ((lifespan or 3_600_000_000_000) - 1_000_000) // 1_000_000_000
         token = "ory_at_" + secrets.token_urlsafe(32) + "." + secrets.token_urlsafe(32)
         return _answer(200, {"access_token": token, "expires_in": expires, "scope": " ".join(requested),
                              "token_type": "bearer"})
