@@ -232,6 +232,29 @@ def test_yaml_edits_apply_and_lifespans_come_back_in_go_form(op: Operator) -> No
     assert token.status_code == 200, token.text
 
 
+#: A lifespan as written in YAML, and as real Hydra returns it (Go's ``time.Duration.String()``).
+LIFESPANS = [("90m", "1h30m0s"), ("1.5h", "1h30m0s"), ("0.5h", "30m0s"), ("3600s", "1h0m0s"),
+             ("1h0m0s", "1h0m0s"), ("2h45m30s", "2h45m30s"), ("10000h", "10000h0m0s"), ("1500ms", "1.5s"),
+             ("500ms", "500ms"), ("100us", "100µs")]
+
+
+def test_lifespans_in_any_go_spelling_apply_and_replan_empty(op: Operator) -> None:
+    lines = ["hydra:", "  clients:"]
+    for i, (written, _) in enumerate(LIFESPANS):
+        lines += [f"    - client_id: life-{i}", "      grant_types: [client_credentials]", "      scope: read",
+                  f'      client_credentials_grant_access_token_lifespan: "{written}"']
+    op.write("\n".join(lines) + "\n")
+    op.must("apply", "--auto-approve")
+    replan = op.run("plan", "--detailed-exitcode")
+    assert replan.code == 0 and "No changes." in replan.stdout, replan.output
+    stored = []
+    for i in range(len(LIFESPANS)):
+        live = op.get_client(f"life-{i}")
+        assert live is not None
+        stored.append(live["client_credentials_grant_access_token_lifespan"])
+    assert stored == [go for _, go in LIFESPANS]
+
+
 # --- prune ---------------------------------------------------------------------------------
 
 TEAM_A_CLIENT = """    - client_id: {cid}
