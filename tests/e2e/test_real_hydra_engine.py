@@ -10,6 +10,7 @@ checking that no secret value reached stdout or stderr of any command it ran.
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 from collections.abc import Iterator
@@ -253,6 +254,145 @@ def test_lifespans_in_any_go_spelling_apply_and_replan_empty(op: Operator) -> No
         assert live is not None
         stored.append(live["client_credentials_grant_access_token_lifespan"])
     assert stored == [go for _, go in LIFESPANS]
+
+
+FULL_YAML = """\
+hydra:
+  clients:
+    - client_id: web-full
+      client_name: Full web
+      client_secret: ${env:FULL_SECRET}
+      redirect_uris: [http://127.0.0.1:9080/cb, https://app.example.com/cb]
+      grant_types: [authorization_code, refresh_token, implicit]
+      response_types: [code, id_token, "code id_token", token]
+      scope: [openid, offline, email, profile]
+      audience: [https://api.example.com, https://api2.example.com]
+      owner: team-x
+      policy_uri: https://app.example.com/policy
+      tos_uri: https://app.example.com/tos
+      client_uri: https://app.example.com
+      logo_uri: https://app.example.com/logo.png
+      allowed_cors_origins: [https://app.example.com]
+      contacts: [ops@example.com, dev@example.com]
+      subject_type: public
+      request_uris: [https://app.example.com/request]
+      request_object_signing_alg: RS256
+      userinfo_signed_response_alg: RS256
+      frontchannel_logout_uri: https://app.example.com/fl
+      backchannel_logout_uri: https://app.example.com/bl
+      frontchannel_logout_session_required: true
+      backchannel_logout_session_required: true
+      post_logout_redirect_uris: [https://app.example.com/bye]
+      metadata: {team: x, nested: {a: [1, 2], b: "", c: 1.5}}
+      access_token_strategy: jwt
+      skip_consent: true
+      skip_logout_consent: true
+      authorization_code_grant_access_token_lifespan: 1h
+      authorization_code_grant_id_token_lifespan: 2h
+      authorization_code_grant_refresh_token_lifespan: 720h
+      client_credentials_grant_access_token_lifespan: 30m
+      implicit_grant_access_token_lifespan: 15m
+      implicit_grant_id_token_lifespan: 16m
+      jwt_bearer_grant_access_token_lifespan: 17m
+      refresh_token_grant_id_token_lifespan: 18m
+      refresh_token_grant_access_token_lifespan: 19m
+      refresh_token_grant_refresh_token_lifespan: 20m
+    - client_id: jwt-client
+      grant_types: [client_credentials]
+      scope: read
+      token_endpoint_auth_method: private_key_jwt
+      token_endpoint_auth_signing_alg: RS256
+      jwks: {keys: [JWK]}
+    - client_id: jwks-uri-client
+      grant_types: [client_credentials]
+      scope: read
+      token_endpoint_auth_method: private_key_jwt
+      jwks_uri: https://app.example.com/jwks.json
+    - client_id: public-spa
+      grant_types: [authorization_code]
+      response_types: [code]
+      scope: openid
+      token_endpoint_auth_method: none
+      redirect_uris: [http://127.0.0.1:3000/cb]
+"""
+
+#: One hand edit per field of ``web-full``, and the top-level field the plan must name.
+HAND_EDITS: list[tuple[str, object]] = [
+    ("client_name", "Renamed"),
+    ("redirect_uris", ["http://127.0.0.1:9080/cb", "https://app.example.com/cb", "https://evil.example.com/cb"]),
+    ("grant_types", ["authorization_code", "refresh_token"]),
+    ("response_types", ["code"]),
+    ("scope", "openid offline email"),
+    ("audience", ["https://api.example.com"]),
+    ("owner", "someone-else"),
+    ("policy_uri", "https://evil.example.com/policy"),
+    ("tos_uri", ""),
+    ("client_uri", "https://evil.example.com"),
+    ("logo_uri", "https://evil.example.com/logo.png"),
+    ("allowed_cors_origins", ["https://evil.example.com"]),
+    ("contacts", ["ops@example.com"]),
+    ("request_uris", []),
+    ("request_object_signing_alg", "none"),
+    ("userinfo_signed_response_alg", "none"),
+    ("frontchannel_logout_uri", "https://app.example.com/other"),
+    ("backchannel_logout_uri", ""),
+    ("frontchannel_logout_session_required", False),
+    ("backchannel_logout_session_required", False),
+    ("post_logout_redirect_uris", []),
+    ("access_token_strategy", "opaque"),
+    ("skip_consent", False),
+    ("skip_logout_consent", False),
+    ("token_endpoint_auth_method", "client_secret_post"),
+    ("authorization_code_grant_access_token_lifespan", "2h"),
+    ("refresh_token_grant_refresh_token_lifespan", None),
+    ("metadata", {"team": "x", "nested": {"a": [1, 3], "b": "", "c": 1.5}}),
+]
+
+
+def rsa_jwk() -> dict[str, str]:
+    """A fresh public RSA signing key as a JWK."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    def b64(n: int) -> str:
+        return base64.urlsafe_b64encode(n.to_bytes((n.bit_length() + 7) // 8, "big")).rstrip(b"=").decode()
+
+    numbers = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key().public_numbers()
+    return {"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256", "n": b64(numbers.n), "e": b64(numbers.e)}
+
+
+def test_every_client_field_converges_and_each_hand_edit_is_named(op: Operator) -> None:
+    op.set_secret("FULL_SECRET", "canary-full-secret-0d4b")
+    op.write(FULL_YAML.replace("JWK", json.dumps(rsa_jwk())))
+    op.must("apply", "--auto-approve")
+    replan = op.run("plan", "--detailed-exitcode")
+    assert replan.code == 0 and "No changes." in replan.stdout, replan.output
+    assert op.run("drift").code == 0
+
+    original = op.get_client("web-full")
+    assert original is not None
+    wrong: dict[str, list[str]] = {}
+    for name, value in HAND_EDITS:
+        edited = {**original, name: value}
+        if name == "metadata":
+            edited["metadata"] = {**value, "reconcile": original["metadata"]["reconcile"]}  # type: ignore[dict-item]
+        op.put_client("web-full", edited)
+        plan = op.run("plan", "--detailed-exitcode", "--output", "json")
+        paths = changed_paths(plan.json(), "oauth2_client.web-full") if plan.code == 2 else []
+        if not paths or any(p != name and not p.startswith((name + "[", name + ".")) for p in paths):
+            wrong[name] = paths
+        op.put_client("web-full", original)
+    assert wrong == {}
+
+    # Someone swaps the inline signing key: the plan names it under jwks.
+    other_key = {"keys": [rsa_jwk()]}
+    jwt_client = op.get_client("jwt-client")
+    assert jwt_client is not None
+    op.put_client("jwt-client", {**jwt_client, "jwks": other_key})
+    plan = op.run("plan", "--detailed-exitcode", "--output", "json")
+    assert plan.code == 2 and changed_paths(plan.json(), "oauth2_client.jwt-client")
+    assert all(p.startswith("jwks.") for p in changed_paths(plan.json(), "oauth2_client.jwt-client"))
+    op.must("apply", "--auto-approve")
+    assert op.run("plan", "--detailed-exitcode").code == 0
 
 
 # --- prune ---------------------------------------------------------------------------------
