@@ -210,14 +210,18 @@ def check_desired(document: dict[str, Any], desired: ResolvedState) -> None:
     raise StalePlanError(f"the desired state changed since the plan was made{what}; {_STALE}")
 
 
-def check_live(document: dict[str, Any], live: LiveState) -> None:
-    """Refuse when a live object the plan read was edited, deleted or created since."""
+def check_live(document: dict[str, Any], live: LiveState, desired: ResolvedState) -> None:
+    """Refuse when a live object the plan writes or declares was edited, deleted or created since."""
     if not live.complete:
         kinds = ", ".join(k.value for k in sorted(live.incomplete))
         raise StalePlanError(f"live state could not be read completely ({kinds}); cannot prove the plan is "
                              f"current; nothing was changed")
-    before: dict[str, str] = document["live"]
-    now = live_fingerprints(live)
+    # Only the objects the plan writes or declares decide staleness: another team's edit elsewhere
+    # on a shared gateway must not block this plan.
+    touched = {change["address"] for change in document["changes"]}
+    touched.update(f"{kind.value}.{key}" for kind in LEVELS for key in desired.of(kind))
+    before = {a: f for a, f in document["live"].items() if a in touched}
+    now = {a: f for a, f in live_fingerprints(live).items() if a in touched}
     edited = sorted(a for a in now if a in before and before[a] != now[a])
     deleted = sorted(set(before) - set(now))
     created = sorted(set(now) - set(before))
@@ -244,7 +248,7 @@ async def _apply_async(document: dict[str, Any], desired: ResolvedState, conn: C
     options = options_from(document["options"])
     async with open_adapters(conn, desired.systems, rps=rps, max_connections=max(8, parallelism * 2)) as adapters:
         live = await fetch(desired, adapters)
-        check_live(document, live)
+        check_live(document, live, desired)
         fresh = make_plan(desired, live, options)
         if fresh.errors:
             raise StalePlanError("re-planning now gives errors:\n  " + "\n  ".join(fresh.errors) + f"\n{_STALE}")

@@ -105,10 +105,18 @@ def test_refused_when_a_live_object_was_deleted(pending: tuple[Edge, Path]) -> N
     refused(edge, plan, "deleted: oauth2_client.web-app")
 
 
-def test_refused_when_a_live_object_was_created(pending: tuple[Edge, Path]) -> None:
+def test_refused_when_a_live_object_was_created(edge: Edge) -> None:
+    plan = save(edge)  # everything is still to be created
+    edge.apisix("PUT", "/upstreams/web-backend", json={"nodes": {"10.0.0.99:80": 1}}).raise_for_status()
+    refused(edge, plan, "created: upstream.web-backend")
+
+
+def test_unrelated_objects_of_other_teams_do_not_make_a_plan_stale(pending: tuple[Edge, Path]) -> None:
     edge, plan = pending
     edge.apisix("PUT", "/routes/newcomer", json={"uri": "/new", "upstream_id": "web-backend"}).raise_for_status()
-    refused(edge, plan, "created: route.newcomer")
+    code, output = apply_file(edge, plan)
+    assert code == 0, output
+    assert "1 applied" in output
 
 
 def test_unknown_format_version_is_refused(pending: tuple[Edge, Path]) -> None:
