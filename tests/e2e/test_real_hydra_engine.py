@@ -10,9 +10,7 @@ checking that no secret value reached stdout or stderr of any command it ran.
 
 from __future__ import annotations
 
-import base64
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +18,19 @@ import pytest
 
 from reconciler.sandbox.realhydra import RealHydra, repo_root
 
-from .real_hydra_helpers import Operator, Outcome
+from .real_hydra_helpers import (
+    FULL_YAML,
+    HAND_EDITS,
+    LIFESPANS,
+    N_CLIENTS,
+    N_WITH_SECRET,
+    Operator,
+    Outcome,
+    bulk_yaml,
+    hydra_cli,
+    rsa_jwk,
+    team_a,
+)
 from .tokens import request_token, secret_works
 
 pytestmark = [pytest.mark.real_hydra, pytest.mark.timeout(600)]
@@ -93,15 +103,6 @@ def test_example_clients_apply_and_replan_empty(op: Operator) -> None:
     op.must("apply", "--auto-approve")
     assert op.run("plan", "--detailed-exitcode").code == 0
     assert secret_works(public, "reports-api", EXAMPLE_SECRETS["RICH_REPORTING_SECRET"])
-
-
-def hydra_cli(admin_url: str, *args: str) -> dict[str, object]:
-    """Run the real ``hydra`` CLI against the admin port; its JSON output."""
-    done = subprocess.run([str(ROOT / "bin" / "hydra"), *args, "--endpoint", admin_url, "--format", "json"],
-                          capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode == 0, done.stderr
-    result: dict[str, object] = json.loads(done.stdout)
-    return result
 
 
 # --- drift ---------------------------------------------------------------------------------
@@ -233,12 +234,6 @@ def test_yaml_edits_apply_and_lifespans_come_back_in_go_form(op: Operator) -> No
     assert token.status_code == 200, token.text
 
 
-#: A lifespan as written in YAML, and as real Hydra returns it (Go's ``time.Duration.String()``).
-LIFESPANS = [("90m", "1h30m0s"), ("1.5h", "1h30m0s"), ("0.5h", "30m0s"), ("3600s", "1h0m0s"),
-             ("1h0m0s", "1h0m0s"), ("2h45m30s", "2h45m30s"), ("10000h", "10000h0m0s"), ("1500ms", "1.5s"),
-             ("500ms", "500ms"), ("100us", "100µs")]
-
-
 def test_lifespans_in_any_go_spelling_apply_and_replan_empty(op: Operator) -> None:
     lines = ["hydra:", "  clients:"]
     for i, (written, _) in enumerate(LIFESPANS):
@@ -254,110 +249,6 @@ def test_lifespans_in_any_go_spelling_apply_and_replan_empty(op: Operator) -> No
         assert live is not None
         stored.append(live["client_credentials_grant_access_token_lifespan"])
     assert stored == [go for _, go in LIFESPANS]
-
-
-FULL_YAML = """\
-hydra:
-  clients:
-    - client_id: web-full
-      client_name: Full web
-      client_secret: ${env:FULL_SECRET}
-      redirect_uris: [http://127.0.0.1:9080/cb, https://app.example.com/cb]
-      grant_types: [authorization_code, refresh_token, implicit]
-      response_types: [code, id_token, "code id_token", token]
-      scope: [openid, offline, email, profile]
-      audience: [https://api.example.com, https://api2.example.com]
-      owner: team-x
-      policy_uri: https://app.example.com/policy
-      tos_uri: https://app.example.com/tos
-      client_uri: https://app.example.com
-      logo_uri: https://app.example.com/logo.png
-      allowed_cors_origins: [https://app.example.com]
-      contacts: [ops@example.com, dev@example.com]
-      subject_type: public
-      request_uris: [https://app.example.com/request]
-      request_object_signing_alg: RS256
-      userinfo_signed_response_alg: RS256
-      frontchannel_logout_uri: https://app.example.com/fl
-      backchannel_logout_uri: https://app.example.com/bl
-      frontchannel_logout_session_required: true
-      backchannel_logout_session_required: true
-      post_logout_redirect_uris: [https://app.example.com/bye]
-      metadata: {team: x, nested: {a: [1, 2], b: "", c: 1.5}}
-      access_token_strategy: jwt
-      skip_consent: true
-      skip_logout_consent: true
-      authorization_code_grant_access_token_lifespan: 1h
-      authorization_code_grant_id_token_lifespan: 2h
-      authorization_code_grant_refresh_token_lifespan: 720h
-      client_credentials_grant_access_token_lifespan: 30m
-      implicit_grant_access_token_lifespan: 15m
-      implicit_grant_id_token_lifespan: 16m
-      jwt_bearer_grant_access_token_lifespan: 17m
-      refresh_token_grant_id_token_lifespan: 18m
-      refresh_token_grant_access_token_lifespan: 19m
-      refresh_token_grant_refresh_token_lifespan: 20m
-    - client_id: jwt-client
-      grant_types: [client_credentials]
-      scope: read
-      token_endpoint_auth_method: private_key_jwt
-      token_endpoint_auth_signing_alg: RS256
-      jwks: {keys: [JWK]}
-    - client_id: jwks-uri-client
-      grant_types: [client_credentials]
-      scope: read
-      token_endpoint_auth_method: private_key_jwt
-      jwks_uri: https://app.example.com/jwks.json
-    - client_id: public-spa
-      grant_types: [authorization_code]
-      response_types: [code]
-      scope: openid
-      token_endpoint_auth_method: none
-      redirect_uris: [http://127.0.0.1:3000/cb]
-"""
-
-#: One hand edit per field of ``web-full``, and the top-level field the plan must name.
-HAND_EDITS: list[tuple[str, object]] = [
-    ("client_name", "Renamed"),
-    ("redirect_uris", ["http://127.0.0.1:9080/cb", "https://app.example.com/cb", "https://evil.example.com/cb"]),
-    ("grant_types", ["authorization_code", "refresh_token"]),
-    ("response_types", ["code"]),
-    ("scope", "openid offline email"),
-    ("audience", ["https://api.example.com"]),
-    ("owner", "someone-else"),
-    ("policy_uri", "https://evil.example.com/policy"),
-    ("tos_uri", ""),
-    ("client_uri", "https://evil.example.com"),
-    ("logo_uri", "https://evil.example.com/logo.png"),
-    ("allowed_cors_origins", ["https://evil.example.com"]),
-    ("contacts", ["ops@example.com"]),
-    ("request_uris", []),
-    ("request_object_signing_alg", "none"),
-    ("userinfo_signed_response_alg", "none"),
-    ("frontchannel_logout_uri", "https://app.example.com/other"),
-    ("backchannel_logout_uri", ""),
-    ("frontchannel_logout_session_required", False),
-    ("backchannel_logout_session_required", False),
-    ("post_logout_redirect_uris", []),
-    ("access_token_strategy", "opaque"),
-    ("skip_consent", False),
-    ("skip_logout_consent", False),
-    ("token_endpoint_auth_method", "client_secret_post"),
-    ("authorization_code_grant_access_token_lifespan", "2h"),
-    ("refresh_token_grant_refresh_token_lifespan", None),
-    ("metadata", {"team": "x", "nested": {"a": [1, 3], "b": "", "c": 1.5}}),
-]
-
-
-def rsa_jwk() -> dict[str, str]:
-    """A fresh public RSA signing key as a JWK."""
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    def b64(n: int) -> str:
-        return base64.urlsafe_b64encode(n.to_bytes((n.bit_length() + 7) // 8, "big")).rstrip(b"=").decode()
-
-    numbers = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key().public_numbers()
-    return {"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256", "n": b64(numbers.n), "e": b64(numbers.e)}
 
 
 def test_every_client_field_converges_and_each_hand_edit_is_named(op: Operator) -> None:
@@ -396,17 +287,6 @@ def test_every_client_field_converges_and_each_hand_edit_is_named(op: Operator) 
 
 
 # --- prune ---------------------------------------------------------------------------------
-
-TEAM_A_CLIENT = """    - client_id: {cid}
-      client_name: {cid}
-      grant_types: [client_credentials]
-      scope: read
-"""
-
-
-def team_a(*ids: str) -> str:
-    return "hydra:\n  clients:\n" + "".join(TEAM_A_CLIENT.format(cid=cid) for cid in ids)
-
 
 def test_prune_deletes_only_what_this_selector_owns(op: Operator) -> None:
     op.write(team_a("a-keep", "a-drop"))
@@ -490,23 +370,6 @@ def test_a_client_made_with_the_hydra_cli_is_adopted(op: Operator) -> None:
 
 
 # --- paging --------------------------------------------------------------------------------
-
-N_CLIENTS = 1100
-N_WITH_SECRET = 5
-
-
-def bulk_yaml() -> str:
-    lines = ["hydra:", "  clients:"]
-    for i in range(N_CLIENTS - N_WITH_SECRET):
-        lines += [f"    - client_id: bulk-{i:05d}", f"      client_name: Bulk {i}",
-                  "      grant_types: [authorization_code]", "      response_types: [code]",
-                  "      token_endpoint_auth_method: none", "      scope: openid",
-                  f"      redirect_uris: [http://127.0.0.1:9080/cb/{i}]"]
-    for i in range(N_WITH_SECRET):
-        lines += [f"    - client_id: secret-{i}", "      grant_types: [client_credentials]",
-                  "      scope: read", f"      client_secret: ${{env:BULK_SECRET_{i}}}"]
-    return "\n".join(lines) + "\n"
-
 
 def test_paging_over_1100_clients_through_the_engine(op: Operator) -> None:
     for i in range(N_WITH_SECRET):
