@@ -17,6 +17,7 @@ from itertools import groupby
 from typing import Any
 
 from reconciler import fingerprints
+from reconciler.adapters.http import REQUESTS_SENT
 from reconciler.changes import Action, ApplyEvent, ApplyResult, Change, Outcome, Plan
 from reconciler.config import HYDRA_METADATA_KEY
 from reconciler.errors import ReconcilerError

@@ -12,6 +12,7 @@ every request of the run.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import random
 import ssl
@@ -32,6 +33,10 @@ from reconciler.errors import (
     Unauthorized,
 )
 from reconciler.secrets import wire
+
+
+#: Counts the requests sent on behalf of the current change (set per task by ``apply``).
+REQUESTS_SENT: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("requests_sent", default=None)
 
 
 def make_client(*, timeout: float, ca_cert: str | None = None, insecure: bool = False,
@@ -153,6 +158,9 @@ class Transport:
             attempt += 1
             await self.limiter.wait()
             self.requests += 1
+            sent = REQUESTS_SENT.get()
+            if sent is not None:
+                sent[0] += 1
             try:
                 try:
                     response = await self.client.request(method, url, content=content, params=params,
