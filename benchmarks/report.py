@@ -139,10 +139,12 @@ class Results:
             if plan is not None and plan.floor and plan.naive:
                 vs_floor = plan.ours.wall_s / plan.floor.wall_s
                 vs_naive = plan.naive.wall_s / plan.ours.wall_s
+                ceiling = plan.naive.wall_s / plan.floor.wall_s
                 out.append(f"- {mode}: plan with no changes at {vs_floor:.2f}x the floor (target <= 1.3x: "
-                           f"{_ok(vs_floor <= 1.3)}), {vs_naive:.1f}x faster than naive (target >= 20x: "
-                           f"{_ok(vs_naive >= 20)}); peak RSS {plan.ours.peak_rss_mb:.0f} MB (target <= 300: "
-                           f"{_ok(plan.ours.peak_rss_mb <= 300)})")
+                           f"{_ok(vs_floor <= 1.3)}), {vs_naive:.2f}x faster than naive (target >= 20x: "
+                           f"{_ok(vs_naive >= 20)}; the floor itself is {ceiling:.1f}x faster than naive "
+                           f"against these servers, which bounds any tool); peak RSS "
+                           f"{plan.ours.peak_rss_mb:.0f} MB (target <= 300: {_ok(plan.ours.peak_rss_mb <= 300)})")
             for name, row in self.rows.items():
                 if name.startswith((f"{mode}/apply-", f"{mode}/prune-")) and row.naive:
                     ratio = row.naive.wall_s / row.ours.wall_s
