@@ -70,7 +70,12 @@ class HydraAdapter:
         return info
 
     def _path(self, key: str) -> str:
-        return f"{self.prefix}/{quote(key, safe='')}"
+        segment = quote(key, safe="")
+        if segment in {".", ".."}:
+            # Dot-segments: httpx resolves them away (".." -> the parent path, "." -> the list),
+            # so encode them; Hydra decodes %2E back into the id.
+            segment = segment.replace(".", "%2E")
+        return f"{self.prefix}/{segment}"
 
     async def list(self, kind: Kind, scope: frozenset[str] | None = None) -> ListResult:
         """Every client, page by page."""
