@@ -139,20 +139,24 @@ class Operator:
         result: dict[str, Any] = response.json()
         return result
 
-    def client_ids(self) -> list[str]:
-        """Every client id on the server, following ``Link rel="next"`` at the maximum page size."""
-        ids: list[str] = []
+    def clients(self) -> list[dict[str, Any]]:
+        """Every client on the server, following ``Link rel="next"`` at the maximum page size."""
+        found: list[dict[str, Any]] = []
         url = "/admin/clients?page_size=1000"
         with self.http() as http:
             while True:
                 response = http.get(url)
                 response.raise_for_status()
                 page = response.json()
-                ids.extend(c["client_id"] for c in page)
+                found.extend(page)
                 nxt = response.links.get("next", {}).get("url")
                 if len(page) < 1000 or not nxt:
-                    return ids
+                    return found
                 url = nxt
+
+    def client_ids(self) -> list[str]:
+        """Every client id on the server, in Hydra's order."""
+        return [str(c["client_id"]) for c in self.clients()]
 
 
 # --- desired states and hand-made clients -------------------------------------------------

@@ -369,6 +369,42 @@ def test_a_client_made_with_the_hydra_cli_is_adopted(op: Operator) -> None:
     assert secret_works(op.hydra.public_url, "adopted-client", "handmade-secret-1")
 
 
+# --- odd ids and secrets --------------------------------------------------------------------
+
+#: Client ids Hydra accepts that need care in a URL path: reserved characters, a percent sign,
+#: non-ASCII, and the dot-segments "." and ".." that an HTTP client would otherwise resolve away.
+ODD_IDS = ["svc:one", "svc with space", "svc?q=1", "svc#frag", "svc%41", "svc-ü", "svc+plus", "svc;semi",
+           "svc\\back", ".", "..", "..."]
+ODD_SECRET = 'päss:wörd/%20&+ "q"'
+
+
+def test_odd_ids_and_secret_characters_go_through_create_update_and_prune(op: Operator) -> None:
+    op.set_secret("ODD_SECRET", ODD_SECRET)
+
+    def desired(ids: list[str], name: str) -> str:
+        return "hydra:\n  clients:\n" + "".join(
+            f"    - client_id: {json.dumps(cid)}\n      client_name: {name}\n"
+            f"      grant_types: [client_credentials]\n      scope: read\n"
+            f"      client_secret: ${{env:ODD_SECRET}}\n" for cid in ids)
+
+    op.write(desired(ODD_IDS, "first"))
+    op.must("apply", "--auto-approve")
+    assert op.run("plan", "--detailed-exitcode").code == 0
+    assert sorted(op.client_ids()) == sorted(ODD_IDS)
+    assert all(secret_works(op.hydra.public_url, cid, ODD_SECRET) for cid in ODD_IDS)
+
+    op.write(desired(ODD_IDS, "second"))
+    updated = op.must("apply", "--auto-approve")
+    assert f"{len(ODD_IDS)} applied, 0 failed" in updated.stdout
+    assert op.run("plan", "--detailed-exitcode").code == 0
+    assert {c["client_name"] for c in op.clients()} == {"second"}
+
+    op.write(desired(["keep"], "keep"))
+    pruned = op.must("apply", "--prune", "--auto-approve")
+    assert f"{len(ODD_IDS) + 1} applied, 0 failed" in pruned.stdout
+    assert op.client_ids() == ["keep"]
+
+
 # --- paging --------------------------------------------------------------------------------
 
 def test_paging_over_1100_clients_through_the_engine(op: Operator) -> None:
