@@ -88,19 +88,24 @@ class Operator:
     # --- the CLI ---------------------------------------------------------------------------
 
     def run(self, *args: str, env: dict[str, str] | None = None) -> Outcome:
-        """``reconcile ARGS`` in process; the desired-state directory is appended for subcommands."""
+        """``reconcile ARGS DESIRED`` in process (the desired-state directory is the last argument)."""
+        return self.run_args(*args, str(self.desired), env=env)
+
+    def run_args(self, *args: str, env: dict[str, str] | None = None) -> Outcome:
+        """``reconcile ARGS`` in process, exactly as given (for a saved plan file, say)."""
         full_env = {"HYDRA_ADMIN_URL": self.hydra.admin_url, "NO_COLOR": "1", **self.env, **(env or {})}
-        result: Result = CliRunner().invoke(reconcile_cli, [*args, str(self.desired)], env=full_env,
-                                            catch_exceptions=False)
+        result: Result = CliRunner().invoke(reconcile_cli, list(args), env=full_env, catch_exceptions=False)
         outcome = Outcome(tuple(args), result.exit_code, result.stdout, result.stderr)
         self.transcript.append(outcome)
         return outcome
 
     def must(self, *args: str, env: dict[str, str] | None = None) -> Outcome:
         """``run`` that requires exit code 0."""
-        outcome = self.run(*args, env=env)
-        assert outcome.code == 0, f"reconcile {' '.join(args)} exited {outcome.code}:\n{outcome.output}"
-        return outcome
+        return _succeeded(self.run(*args, env=env))
+
+    def must_args(self, *args: str, env: dict[str, str] | None = None) -> Outcome:
+        """``run_args`` that requires exit code 0."""
+        return _succeeded(self.run_args(*args, env=env))
 
     def leaks(self) -> list[str]:
         """``command: secret`` for each secret value that shows in any command's output."""
@@ -157,6 +162,11 @@ class Operator:
     def client_ids(self) -> list[str]:
         """Every client id on the server, in Hydra's order."""
         return [str(c["client_id"]) for c in self.clients()]
+
+
+def _succeeded(outcome: Outcome) -> Outcome:
+    assert outcome.code == 0, f"reconcile {' '.join(outcome.args)} exited {outcome.code}:\n{outcome.output}"
+    return outcome
 
 
 # --- desired states and hand-made clients -------------------------------------------------

@@ -473,3 +473,27 @@ def test_rotated_secret_works_and_the_old_one_fails(op: Operator) -> None:
     # The teardown canary is a real check: a transcript holding the value is reported.
     probe = Operator(op.hydra, op.root, secrets={new}, transcript=[Outcome(("plan",), 0, f"x={new}", "")])
     assert probe.leaks() == [f"plan: {new}"]
+
+
+def test_rotation_through_a_saved_plan_refuses_a_different_secret(op: Operator) -> None:
+    old, new, other = "canary-saved-old-6c1a", "canary-saved-new-93de", "canary-saved-other-27f5"
+    op.set_secret("SVC_SECRET", old)
+    op.write(ROTATE_YAML)
+    op.must("apply", "--auto-approve")
+    saved = op.root / "plan.json"
+
+    op.set_secret("SVC_SECRET", new)
+    planned = op.must("plan", "--out", str(saved))
+    assert "(secret rotated)" in planned.stdout
+    assert all(value not in saved.read_text() for value in (old, new))
+
+    op.set_secret("SVC_SECRET", other)  # the environment changed between plan and apply
+    stale = op.run_args("apply", str(saved), "--auto-approve")
+    assert stale.code == 1 and "no longer matches its fingerprint" in stale.output
+    public = op.hydra.public_url
+    assert (secret_works(public, "svc", old), secret_works(public, "svc", other)) == (True, False)
+
+    op.set_secret("SVC_SECRET", new)
+    op.must_args("apply", str(saved), "--auto-approve")
+    assert (secret_works(public, "svc", new), secret_works(public, "svc", old)) == (True, False)
+    assert op.run("plan", "--detailed-exitcode").code == 0
