@@ -40,12 +40,16 @@ def check_id(value: Any) -> str | int:
         raise ValueError(f"id {value!r} must be 1..64 characters long (has {len(value)})")
     if not _ID_RE.match(value):
         raise ValueError(f"id {value!r} may hold only letters, digits, '-', '_' and '.'")
+    if value in (".", ".."):
+        # APISIX's pattern allows them, but in a URL path they are dot-segments that clients and
+        # nginx collapse, so such an object could never be read, replaced or deleted again.
+        raise ValueError(f"id {value!r} is a path dot-segment and cannot be addressed in a URL")
     return value
 
 
 _ID_SCHEMA: Final[dict[str, Any]] = {
     "anyOf": [
-        {"type": "string", "minLength": 1, "maxLength": 64, "pattern": ID_PATTERN},
+        {"type": "string", "minLength": 1, "maxLength": 64, "pattern": ID_PATTERN, "not": {"enum": [".", ".."]}},
         {"type": "integer", "minimum": 1},
     ]
 }
