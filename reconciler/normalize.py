@@ -24,6 +24,7 @@ from typing import Any
 from reconciler import defaults
 from reconciler.config import HYDRA_METADATA_KEY
 from reconciler.kinds import LABELLED, Kind
+from reconciler.models.hydra import LIFESPANS
 from reconciler.secrets import Secret
 
 # --- canonical equality -----------------------------------------------------------------
@@ -78,13 +79,6 @@ HYDRA_DEFAULTS: dict[str, Any] = {
     "userinfo_signed_response_alg": "none",
 }
 HYDRA_DEFAULT_SCOPE = "offline_access offline openid"
-LIFESPANS = frozenset({
-    "authorization_code_grant_access_token_lifespan", "authorization_code_grant_id_token_lifespan",
-    "authorization_code_grant_refresh_token_lifespan", "client_credentials_grant_access_token_lifespan",
-    "implicit_grant_access_token_lifespan", "implicit_grant_id_token_lifespan",
-    "jwt_bearer_grant_access_token_lifespan", "refresh_token_grant_id_token_lifespan",
-    "refresh_token_grant_access_token_lifespan", "refresh_token_grant_refresh_token_lifespan",
-})
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
 _UNIT = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 

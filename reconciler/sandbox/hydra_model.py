@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.models.hydra import LIFESPANS
 from reconciler.sandbox.hydra_json import (
     GoJSONError,
     check_time,
@@ -32,19 +33,6 @@ from reconciler.sandbox.hydra_json import (
     scan_object,
 )
 from reconciler.sandbox.hydra_jwk import JWKError, parse_key
-
-LIFESPANS = (
-    "authorization_code_grant_access_token_lifespan",
-    "authorization_code_grant_id_token_lifespan",
-    "authorization_code_grant_refresh_token_lifespan",
-    "client_credentials_grant_access_token_lifespan",
-    "implicit_grant_access_token_lifespan",
-    "implicit_grant_id_token_lifespan",
-    "jwt_bearer_grant_access_token_lifespan",
-    "refresh_token_grant_id_token_lifespan",
-    "refresh_token_grant_access_token_lifespan",
-    "refresh_token_grant_refresh_token_lifespan",
-)
 
 # (JSON name, kind, omitempty, v2 only), in Go struct order, which is the response key order.
 FIELDS: tuple[tuple[str, str, bool, bool], ...] = (
