@@ -118,29 +118,39 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def profile_plan(state_dir: Path, env: Mapping[str, str], out_dir: Path) -> list[Path]:
-    """Profile a whole ``reconcile plan`` in-process with pyinstrument; write HTML and text."""
+#: What ``--profile`` can profile: the command's arguments after the state directory, and
+#: which generated state it runs on.
+PROFILES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "plan": ("base", ()),
+    "apply": ("updates", ("--auto-approve",)),
+    "prune": ("prune", ("--auto-approve", "--prune", "--max-deletes", "100000")),
+}
+
+
+def profile_command(name: str, state_dir: Path, env: Mapping[str, str], out_dir: Path) -> list[Path]:
+    """Profile a whole ``reconcile plan`` or ``apply`` in-process with pyinstrument; write HTML
+    and text to ``out_dir/profile-<name>.*``."""
     from pyinstrument import Profiler
 
     from reconciler.cli import cli
 
+    command = "plan" if name == "plan" else "apply"
     saved = dict(os.environ)
     os.environ.update(env)
     profiler = Profiler(async_mode="enabled")
     try:
         profiler.start()
         with contextlib.suppress(SystemExit):
-            cli.main(["plan", str(state_dir)], prog_name="reconcile", standalone_mode=False)
+            cli.main([command, str(state_dir), *PROFILES[name][1]], prog_name="reconcile", standalone_mode=False)
         profiler.stop()
     finally:
         os.environ.clear()
         os.environ.update(saved)
     out_dir.mkdir(parents=True, exist_ok=True)
-    html, text = out_dir / "profile-plan.html", out_dir / "profile-plan.txt"
+    html, text = out_dir / f"profile-{name}.html", out_dir / f"profile-{name}.txt"
     html.write_text(profiler.output_html(), encoding="utf-8")
     text.write_text(profiler.output_text(unicode=True, color=False, show_all=False), encoding="utf-8")
     return [html, text]
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -2,8 +2,9 @@
 
 ``BENCH_SCALE=small|large`` (environment) or ``--scale`` picks the scale; small runs in about two
 minutes on a 2-core machine.  ``--only plans`` skips the write scenarios (large scale writes
-take long).  ``--profile plan`` seeds one sandbox and profiles a whole ``reconcile plan`` with
-pyinstrument instead, writing ``benchmarks/.work/profile-plan.{html,txt}``.  Progress goes to
+take long).  ``--profile plan|apply|prune`` seeds one sandbox and profiles a whole ``reconcile plan``
+(no changes), ``apply`` (the updates scenario) or prune with pyinstrument instead, writing
+``benchmarks/.work/profile-<name>.{html,txt}``.  Progress goes to
 stderr; the Markdown table goes to stdout and, with the JSON, to ``benchmarks/results/``.
 """
 
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Final
 
 from benchmarks.generate import SCALES, Scale, generate, tiny
-from benchmarks.planning import profile_plan
+from benchmarks.planning import PROFILES, profile_command
 from benchmarks.report import Results
 from benchmarks.scenarios import MODES, ModeRun, Row, States
 
@@ -51,7 +52,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--modes", default=",".join(MODES), help="comma-separated: " + ", ".join(MODES))
     parser.add_argument("--only", choices=("plans", "writes"), help="run only these scenarios")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--profile", choices=("plan",), help="profile instead of benchmarking")
+    parser.add_argument("--profile", choices=tuple(PROFILES), help="profile instead of benchmarking")
     parser.add_argument("--verify", action="store_true",
                         help="after the first apply of each write scenario, check (untimed) that a re-plan is empty")
     parser.add_argument("--work", type=Path, default=WORK)
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     states = States.build(generate(scale, args.seed), work)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if args.profile:
-        return profile(states, modes[0], log)
+        return profile(args.profile, states, modes[0], log)
     results = Results(scale.name, states.base.count())
     for mode in modes:
         run = ModeRun(mode, states, args.runs, log, verify=args.verify)
@@ -94,15 +95,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def profile(states: States, mode: str, log: Callable[[str], None]) -> int:
-    """Seed one sandbox, then profile ``reconcile plan`` of the unchanged state against it."""
+def profile(name: str, states: States, mode: str, log: Callable[[str], None]) -> int:
+    """Seed one sandbox, then profile one command (see ``PROFILES``) against it."""
     run = ModeRun(mode, states, 1, log)
     log(f"{mode}: seeding")
     run.seed()
     box = run.sandbox(run.seed_snapshot)
     try:
-        log("profiling reconcile plan")
-        paths = profile_plan(states.dirs["base"], run.env(box), WORK)
+        log(f"profiling {name}")
+        paths = profile_command(name, states.dirs[PROFILES[name][0]], run.env(box), WORK)
     finally:
         box.kill()
     for path in paths:
