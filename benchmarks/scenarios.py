@@ -223,7 +223,8 @@ class ModeRun:
             return lambda: (argv, env)
 
         rows: dict[str, Row] = {}
-        floor = measure(fixed([sys.executable, "-m", "benchmarks.floor"]), self.runs, cwd=ROOT)
+        floor = measure(fixed([sys.executable, "-m", "benchmarks.floor"]), self.runs, cwd=ROOT,
+                        after=self._check_floor)
         for name, state in (("plan-no-changes", "base"), ("plan-5pct-changed", "edited")):
             status = 0 if self.states.expected[state] == 0 else 2
             self.log(f"  {name}: ours")
@@ -243,6 +244,15 @@ class ModeRun:
                 self.note(f"in-process plan: {self.breakdown.noops} no-ops, expected {self.states.base.count()}")
         self.close()
         return rows
+
+    def _check_floor(self, sample: Sample) -> None:
+        """The floor must have read every live object, or its time means nothing."""
+        try:
+            read = sum(json.loads(sample.stdout.strip().splitlines()[-1])["objects"].values())
+        except (ValueError, IndexError, KeyError, AttributeError):
+            read = None
+        if read != self.states.base.count():
+            self.note(f"floor read {read} objects, expected {self.states.base.count()}")
 
     def _expect_status(self, name: str, status: int) -> Callable[[Sample], None]:
         def check(sample: Sample) -> None:
