@@ -68,26 +68,62 @@ def naive_write_s(row: Row) -> float | None:
     return statistics.median(values) if values else None
 
 
+Scenario = dict[str, float | None]
+
+
 @dataclass
 class Results:
-    """Everything one ``make bench`` run measured."""
+    """Everything one ``make bench`` run measured, plus rows carried over from an earlier run.
+
+    A run limited with ``--only`` carries the other scenarios over from the existing results
+    file (``carried``), so that one file always holds the latest figure of every scenario; the
+    Markdown marks them with that run's date.
+    """
 
     scale: str
     objects: int
     rows: dict[str, Row] = field(default_factory=dict)
     planning: dict[str, Breakdown] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    carried: dict[str, Scenario] = field(default_factory=dict)
+    carried_date: str = ""
     date: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+    def carry_over(self, previous: Path) -> None:
+        """Keep the scenarios of ``previous`` (a results JSON) that this run does not measure."""
+        if not previous.exists():
+            return
+        doc = json.loads(previous.read_text(encoding="utf-8"))
+        self.carried = dict(doc.get("scenarios", {}))
+        self.carried_date = str(doc.get("date", ""))
+
+    def measured(self) -> dict[str, Scenario]:
+        """The scenarios measured in this run, in results-file shape."""
+        out: dict[str, Scenario] = {name: row.as_json() for name, row in self.rows.items()}
+        for mode, b in self.planning.items():  # pure CPU: wall and CPU are the same figure
+            out[f"{mode}/planning-cpu"] = {"ours_s": round(b.plan_cpu_s, 3), "floor_s": None,
+                                           "naive_s": None, "cpu_s": round(b.plan_cpu_s, 3),
+                                           "peak_rss_mb": None}
+        return out
+
+    def scenarios(self) -> dict[str, Scenario]:
+        """Every scenario (measured now or carried over), by mode, in the benchmark's order."""
+        now = self.measured()
+        merged = {**{k: v for k, v in self.carried.items() if k not in now}, **now}
+        order = ("plan-no-changes", "plan-5pct-changed", "apply-", "prune-", "planning-cpu")
+
+        def key(name: str) -> tuple[int, int, str]:
+            mode, _, scenario = name.partition("/")
+            modes = list(MODES)
+            rank = next((i for i, prefix in enumerate(order) if scenario.startswith(prefix)), len(order))
+            return (modes.index(mode) if mode in modes else len(modes), rank, scenario)
+
+        return {name: merged[name] for name in sorted(merged, key=key)}
 
     def as_json(self) -> dict[str, Any]:
         """The results-file document."""
-        scenarios: dict[str, dict[str, float | None]] = {name: row.as_json() for name, row in self.rows.items()}
-        for mode, b in self.planning.items():  # pure CPU: wall and CPU are the same figure
-            scenarios[f"{mode}/planning-cpu"] = {"ours_s": round(b.plan_cpu_s, 3), "floor_s": None,
-                                                 "naive_s": None, "cpu_s": round(b.plan_cpu_s, 3),
-                                                 "peak_rss_mb": None}
         return {"scale": self.scale, "date": self.date, "machine": machine(), "versions": versions(),
-                "scenarios": scenarios}
+                "scenarios": self.scenarios()}
 
     def write(self, directory: Path) -> tuple[Path, Path]:
         """Write ``<scale>.json`` and ``<scale>.md``; returns both paths."""
@@ -106,14 +142,20 @@ class Results:
                  "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".", "",
                  "Medians of at least 3 runs, each a fresh process. Ours is `reconcile`; floor is the bare "
                  "paging script (`benchmarks/floor.py`); naive is the one-GET-per-object script "
-                 "(`benchmarks/naive.py`; a dry run for plans). CPU and peak RSS are ours.", "",
-                 "| Scenario | ours (s) | floor (s) | naive (s) | ours/floor | naive/ours | naive writes (s) "
-                 "| CPU (s) | peak RSS (MB) |",
-                 "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-        for name, row in self.rows.items():
-            d = row.as_json()
-            writes = naive_write_s(row) if row.floor is None else None
-            lines.append(f"| {name} | {_f(d['ours_s'])} | {_f(d['floor_s'])} | {_f(d['naive_s'])} | "
+                 "(`benchmarks/naive.py`; a dry run for plans). CPU and peak RSS are ours."]
+        if any(name not in self.measured() for name in self.scenarios()):
+            lines += ["", f"Rows marked * were not re-measured in this run: they come from the run of "
+                          f"{self.carried_date}."]
+        lines += ["", "| Scenario | ours (s) | floor (s) | naive (s) | ours/floor | naive/ours | naive writes (s) "
+                  "| CPU (s) | peak RSS (MB) |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        measured = self.measured()
+        for name, d in self.scenarios().items():
+            if name.endswith("/planning-cpu"):
+                continue
+            row = self.rows.get(name)
+            writes = naive_write_s(row) if row is not None and row.floor is None else None
+            mark = "" if name in measured else " *"
+            lines.append(f"| {name}{mark} | {_f(d['ours_s'])} | {_f(d['floor_s'])} | {_f(d['naive_s'])} | "
                          f"{_ratio(d['ours_s'], d['floor_s'])} | {_ratio(d['naive_s'], d['ours_s'])} | "
                          f"{_f(writes)} | {_f(d['cpu_s'])} | {_f(d['peak_rss_mb'], 0)} |")
         lines.append("")
@@ -134,36 +176,38 @@ class Results:
     def targets(self) -> list[str]:
         """Each issue-7 target with the figure measured here (the targets are set for large scale)."""
         out = [f"## Targets (set for large scale; this run is {self.scale})", ""]
+        rows = self.scenarios()
         for mode in MODES:
-            plan = self.rows.get(f"{mode}/plan-no-changes")
-            if plan is not None and plan.floor and plan.naive:
-                vs_floor = plan.ours.wall_s / plan.floor.wall_s
-                vs_naive = plan.naive.wall_s / plan.ours.wall_s
-                ceiling = plan.naive.wall_s / plan.floor.wall_s
+            plan = rows.get(f"{mode}/plan-no-changes")
+            if plan is not None and plan["ours_s"] and plan["floor_s"] and plan["naive_s"]:
+                ours, floor, naive, rss = plan["ours_s"], plan["floor_s"], plan["naive_s"], plan["peak_rss_mb"] or 0
+                vs_floor, vs_naive, ceiling = ours / floor, naive / ours, naive / floor
                 out.append(f"- {mode}: plan with no changes at {vs_floor:.2f}x the floor (target <= 1.3x: "
                            f"{_ok(vs_floor <= 1.3)}), {vs_naive:.2f}x faster than naive (target >= 20x: "
                            f"{_ok(vs_naive >= 20)}; the floor itself is {ceiling:.1f}x faster than naive "
                            f"against these servers, which bounds any tool); peak RSS "
-                           f"{plan.ours.peak_rss_mb:.0f} MB (target <= 300: {_ok(plan.ours.peak_rss_mb <= 300)})")
-            for name, row in self.rows.items():
-                if name.startswith((f"{mode}/apply-", f"{mode}/prune-")) and row.naive:
-                    ratio = row.naive.wall_s / row.ours.wall_s
+                           f"{rss:.0f} MB (target <= 300: {_ok(rss <= 300)})")
+            for name, d in rows.items():
+                if name.startswith((f"{mode}/apply-", f"{mode}/prune-")) and d["naive_s"] and d["ours_s"]:
+                    ratio = d["naive_s"] / d["ours_s"]
+                    phase = self._write_phase(self.rows.get(name), plan)
                     out.append(f"- {name}: {ratio:.2f}x faster than naive, whole runs (target >= 6x: "
-                               f"{_ok(ratio >= 6)}){self._write_phase(row, plan)}")
-            if mode in self.planning:
-                us = self.planning[mode].us_per_object
+                               f"{_ok(ratio >= 6)}){phase}")
+            cpu = rows.get(f"{mode}/planning-cpu")
+            if cpu is not None and cpu["cpu_s"] is not None:
+                b = self.planning.get(mode)
+                us = b.us_per_object if b is not None else cpu["cpu_s"] / self.objects * 1e6
                 out.append(f"- {mode}: planning CPU {us:.1f} µs per unchanged object (target <= 50: {_ok(us <= 50)})")
         return out
 
-
     @staticmethod
-    def _write_phase(row: Row, plan: Row | None) -> str:
+    def _write_phase(row: Row | None, plan: Scenario | None) -> str:
         """Write phases compared: the naive script's own figure against ours, estimated as
         apply minus the plan with no changes (both read and plan the same live state)."""
-        writes = naive_write_s(row)
-        if writes is None or plan is None:
+        writes = naive_write_s(row) if row is not None else None
+        if writes is None or plan is None or plan["ours_s"] is None or row is None:
             return ""
-        ours = row.ours.wall_s - plan.ours.wall_s
+        ours = row.ours.wall_s - plan["ours_s"]
         if ours <= 0:
             return f"; write phase: naive {writes:.2f} s, ours too small to estimate"
         return (f"; write phase: naive {writes:.2f} s sequential, ours ~{ours:.2f} s "

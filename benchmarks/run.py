@@ -1,8 +1,9 @@
 """``make bench``: generate, seed, measure every scenario in both APISIX modes, write the results.
 
-``BENCH_SCALE=small|large`` (environment) or ``--scale`` picks the scale; small runs in about two
-minutes on a 2-core machine.  ``--only plans`` skips the write scenarios (large scale writes
-take long).  ``--profile plan|apply|prune`` seeds one sandbox and profiles a whole ``reconcile plan``
+``BENCH_SCALE=small|large`` (environment) or ``--scale`` picks the scale; small is meant to run
+in about two minutes on a 2-core machine (its results file says how long the tool itself took).  ``--only plans`` skips the write scenarios (large scale writes
+take long); the other scenarios are then carried over from the existing results file.
+``--profile plan|apply|prune`` seeds one sandbox and profiles a whole ``reconcile plan``
 (no changes), ``apply`` (the updates scenario) or prune with pyinstrument instead, writing
 ``benchmarks/.work/profile-<name>.{html,txt}``.  Progress goes to
 stderr; the Markdown table goes to stdout and, with the JSON, to ``benchmarks/results/``.
@@ -73,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         return profile(args.profile, states, modes[0], log)
     results = Results(scale.name, states.base.count())
+    if args.only:
+        results.carry_over(args.results / f"{scale.name}.json")
     for mode in modes:
         run = ModeRun(mode, states, args.runs, log, verify=args.verify)
         log(f"{mode}: APISIX {run.apisix_version}, Hydra {run.hydra_version}: seeding")

@@ -148,3 +148,23 @@ def test_whole_run_on_tiny_scale_writes_clean_results(tmp_path: Path, capsys: py
     markdown = (tmp_path / "results" / "tiny.md").read_text()
     assert "Failed checks" not in markdown, markdown
     assert "| default/plan-no-changes |" in capsys.readouterr().out
+
+
+def test_a_partial_run_carries_the_other_scenarios_over(tmp_path: Path) -> None:
+    previous = {"scale": "tiny", "date": "2026-01-01T00:00:00Z", "machine": {}, "versions": {},
+                "scenarios": {"default/apply-5-creates": {"ours_s": 2.0, "floor_s": None, "naive_s": 4.0,
+                                                          "cpu_s": 1.0, "peak_rss_mb": 50.0},
+                              "default/plan-no-changes": {"ours_s": 9.0, "floor_s": 1.0, "naive_s": 2.0,
+                                                          "cpu_s": 1.0, "peak_rss_mb": 50.0}}}
+    (tmp_path / "tiny.json").write_text(json.dumps(previous))
+    now = measure(lambda: ([sys.executable, "-c", "pass"], os.environ))
+    results = Results("tiny", 56, {"default/plan-no-changes": Row(now, now, now)})
+    results.carry_over(tmp_path / "tiny.json")
+    scenarios = results.as_json()["scenarios"]
+    assert list(scenarios) == ["default/plan-no-changes", "default/apply-5-creates"]
+    assert scenarios["default/apply-5-creates"]["naive_s"] == 4.0
+    assert scenarios["default/plan-no-changes"]["ours_s"] != 9.0
+    markdown = results.markdown()
+    assert "| default/apply-5-creates * |" in markdown and "2026-01-01T00:00:00Z" in markdown
+    assert "| default/plan-no-changes |" in markdown
+    assert "default/apply-5-creates: 2.00x faster than naive" in markdown
