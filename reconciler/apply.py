@@ -96,13 +96,15 @@ async def apply(plan: Plan, adapters: Adapters, *, parallelism: int = 8,
         if blocked:
             emit(ApplyEvent(change, Outcome.SKIPPED, f"depends on {blocked[0]}, which did not apply"))
             return
+        sent = [0]
+        REQUESTS_SENT.set(sent)  # each change runs in its own task, so this counter is its own
         async with semaphore:
             try:
                 await execute(change, adapters)
             except ReconcilerError as exc:
-                emit(ApplyEvent(change, Outcome.FAILED, scrub(str(exc), change)))
+                emit(ApplyEvent(change, Outcome.FAILED, scrub(str(exc), change), attempts=max(1, sent[0])))
                 return
-        emit(ApplyEvent(change, Outcome.APPLIED))
+        emit(ApplyEvent(change, Outcome.APPLIED, attempts=max(1, sent[0])))
 
     for phase in phases(plan):
         await asyncio.gather(*(run(change) for change in phase))

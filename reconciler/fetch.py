@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from reconciler import fingerprints
+from reconciler import fingerprints, loadcache
 from reconciler.adapters.apisix import ApisixAdapter
 from reconciler.adapters.base import Adapter
 from reconciler.adapters.http import RateLimiter, RetryPolicy, Transport, make_client
@@ -115,7 +115,7 @@ async def _confirm_absent(adapter: Adapter, kind: Kind, desired: ResolvedState, 
 
 async def _check_fingerprints(desired: ResolvedState, live: LiveState) -> None:
     """Warm the fingerprint cache on two threads, so the pure planner finds answers ready."""
-    pairs: list[tuple[Secret, str]] = []
+    pairs: dict[str, tuple[Secret, str]] = {}
     for key, want in desired.of(Kind.OAUTH2_CLIENT).items():
         have = live.of(Kind.OAUTH2_CLIENT).get(key)
         secret = want.body.get("client_secret")
@@ -123,12 +123,14 @@ async def _check_fingerprints(desired: ResolvedState, live: LiveState) -> None:
             continue
         fp = hydra_split_metadata(have.body)[1].get("secret")
         if isinstance(fp, str):
-            pairs.append((secret, fp))
-    if not pairs:
+            pairs[key] = (secret, fp)
+    unknown = [pair for pair in pairs.values() if not fingerprints.known(*pair)]
+    if not unknown:
         return
     loop = asyncio.get_running_loop()
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="fingerprint") as pool:
-        await asyncio.gather(*(loop.run_in_executor(pool, fingerprints.matches, s, fp) for s, fp in pairs))
+        await asyncio.gather(*(loop.run_in_executor(pool, fingerprints.matches, s, fp) for s, fp in unknown))
+    loadcache.save_verified(desired, {key: fp for key, (s, fp) in pairs.items() if fingerprints.matches(s, fp)})
 
 
 async def _read_schemas(adapter: ApisixAdapter, desired: ResolvedState, live: LiveState) -> None:

@@ -14,7 +14,6 @@ import base64
 import hashlib
 import hmac
 import os
-from functools import lru_cache
 
 from reconciler.secrets import Secret
 
@@ -37,12 +36,29 @@ def make_fingerprint(secret: Secret, *, iterations: int = ITERATIONS, salt: byte
     return f"{ALGORITHM}${iterations}${_b64(salt)}${_b64(digest)}"
 
 
+#: Answers already known in this process, by (secret value, fingerprint).
+_KNOWN: dict[tuple[str, str], bool] = {}
+
+
 def matches(secret: Secret, fingerprint: str) -> bool:
     """True when ``fingerprint`` was made from ``secret``; False for any malformed fingerprint."""
-    return _matches(secret.reveal(), fingerprint)
+    pair = (secret.reveal(), fingerprint)
+    known = _KNOWN.get(pair)
+    if known is None:
+        known = _KNOWN[pair] = _matches(*pair)
+    return known
 
 
-@lru_cache(maxsize=65536)
+def known(secret: Secret, fingerprint: str) -> bool:
+    """True when ``matches`` already has the answer for this pair (no hashing needed)."""
+    return (secret.reveal(), fingerprint) in _KNOWN
+
+
+def remember(secret: Secret, fingerprint: str) -> None:
+    """Record that ``fingerprint`` is known to match ``secret`` (from the load cache)."""
+    _KNOWN[(secret.reveal(), fingerprint)] = True
+
+
 def _matches(plain: str, fingerprint: str) -> bool:
     try:
         algorithm, iterations, salt, digest = fingerprint.split("$")

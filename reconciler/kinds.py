@@ -108,6 +108,9 @@ class ResolvedState:
     systems: frozenset[str] = frozenset()
     managed_credentials: frozenset[str] = frozenset()
     hydra_issuer: str | None = None
+    #: Set when the state came from, or went into, the local load cache: which entry, and which
+    #: secret values it holds (``"<inputs digest>:<secrets key>"``).
+    cache_token: str | None = None
 
     def of(self, kind: Kind) -> dict[str, DesiredObject]:
         """The desired objects of one kind, by key (empty when none are declared)."""

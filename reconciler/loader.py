@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from reconciler import loadcache
 from reconciler.errors import Problem
 from reconciler.kinds import ResolvedState
 from reconciler.models.desired import DesiredStateFile
@@ -203,5 +204,27 @@ def load_state(
 
     ``env`` defaults to ``os.environ``; ``var_files`` supply ``${var:name}`` (later files win).
     """
-    parsed_files, problems = load_files(Path(path), var_files=var_files, env=env)
-    return resolve(parsed_files, prior=problems)
+    path = Path(path)
+    env = dict(os.environ) if env is None else env
+    digest = _cache_digest(path, var_files)
+    if digest is not None:
+        values, var_problems = read_var_files(var_files)
+        cached = None if var_problems else loadcache.read(digest, env, values)
+        if cached is not None:
+            return cached
+    parsed_files, problems = load_files(path, var_files=var_files, env=env)
+    state = resolve(parsed_files, prior=problems)
+    if digest is not None:
+        loadcache.write(digest, state)
+    return state
+
+
+def _cache_digest(path: Path, var_files: Sequence[Path]) -> str | None:
+    """The load cache's key for these inputs, or None (cache off, or inputs unreadable)."""
+    if loadcache.cache_dir() is None or not path.exists():
+        return None
+    try:
+        files = yaml_files(path)
+        return loadcache.inputs_digest(files, var_files) if files else None
+    except OSError:
+        return None

@@ -19,14 +19,25 @@ MASK: Final = "(sensitive value)"
 class Secret:
     """A secret string.  Prints as a mask; ``reveal()`` returns the value."""
 
-    __slots__ = ("_value",)
+    __slots__ = ("_origin", "_value")
+    _origin: tuple[str, ...] | None
+    _value: str
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: str | Secret, origin: tuple[str, ...] | None = None) -> None:
         if isinstance(value, Secret):
+            origin = origin if origin is not None else value._origin
             value = value.reveal()
         if not isinstance(value, str):
             raise TypeError("a Secret holds a string")
         self._value = value
+        self._origin = origin
+
+    @property
+    def origin(self) -> tuple[str, ...] | None:
+        """Where the value came from, without the value: ``("ref", template, base_dir)`` for a
+        ``${env:..}``/``${file:..}`` reference, ``("literal",)`` for text written in the desired
+        state, None when unknown.  Lets a cache record how to get the value again."""
+        return self._origin
 
     def reveal(self) -> str:
         """The plain value.  Call only where the value goes on the wire or into a hash."""

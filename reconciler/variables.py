@@ -92,4 +92,4 @@ class Variables:
             pos = end + 1
         parts.append(text[pos:])
         joined = "".join(parts)
-        return Secret(joined) if secret else joined
+        return Secret(joined, origin=("ref", text, str(self.base_dir))) if secret else joined

@@ -71,6 +71,18 @@ class EmulatorHandle:
         return iter((self.admin_url, self.public_url))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_load_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep the desired-state load cache of the whole run in a temporary folder (subprocesses too)."""
+    previous = os.environ.get("RECONCILE_CACHE_DIR")
+    os.environ["RECONCILE_CACHE_DIR"] = str(tmp_path_factory.mktemp("load-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("RECONCILE_CACHE_DIR", None)
+    else:
+        os.environ["RECONCILE_CACHE_DIR"] = previous
+
+
 @pytest.fixture
 def hydra_emulator_urls() -> Iterator[EmulatorHandle]:
     """A fresh Hydra emulator (v2.3.0) on free loopback ports: ``admin_url``, ``public_url``."""

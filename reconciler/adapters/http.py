@@ -34,7 +34,6 @@ from reconciler.errors import (
 )
 from reconciler.secrets import wire
 
-
 #: Counts the requests sent on behalf of the current change (set per task by ``apply``).
 REQUESTS_SENT: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("requests_sent", default=None)
 

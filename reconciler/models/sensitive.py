@@ -39,7 +39,7 @@ KIND_SECRETS: Final[dict[Kind, tuple[str, ...]]] = {
 
 def _wrap(value: Any) -> Any:
     if isinstance(value, str):
-        return Secret(value)
+        return Secret(value, origin=("literal",))
     if isinstance(value, list):
         return [_wrap(v) for v in value]
     return value
