@@ -96,10 +96,12 @@ class _Planner:
     # --- per kind -------------------------------------------------------------------------
 
     def run(self) -> Plan:
-        self.plan.errors.extend(check_plugins(self.desired, self.live.schemas))
         for kind in LEVELS:
             if kind in self.live.read:
                 self.plan_kind(kind)
+        writes = {(c.kind, c.key) for c in self.plan.changes if c.action in (Action.CREATE, Action.UPDATE)}
+        if writes:
+            self.plan.errors[:0] = check_plugins(self.desired, self.live.schemas, only=writes)
         self.check_guards()
         self.plan.changes.sort(key=_order)
         return self.plan

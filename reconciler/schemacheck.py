@@ -9,6 +9,7 @@ same-length placeholders first, so that no validation message can quote one.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from jsonschema import Draft7Validator
@@ -47,13 +48,20 @@ def _validator(schema: dict[str, Any], cache: dict[int, Draft7Validator | None])
     return validator
 
 
-def check_plugins(desired: ResolvedState, schemas: Schemas) -> list[str]:
-    """One message per plugin config that the live schema rejects (empty when all pass)."""
+def check_plugins(desired: ResolvedState, schemas: Schemas,
+                  only: Collection[tuple[Kind, str]] | None = None) -> list[str]:
+    """One message per plugin config that the live schema rejects (empty when all pass).
+
+    ``only`` limits the check to these objects: the planner passes the ones it will write, since
+    what the server already stores it has already accepted.
+    """
     problems: list[str] = []
     cache: dict[int, Draft7Validator | None] = {}
     for kind in sorted(APISIX_KINDS, key=lambda k: k.value):
         stype = schema_type(kind)
         for key, obj in sorted(desired.of(kind).items()):
+            if only is not None and (kind, key) not in only:
+                continue
             if kind is Kind.PLUGIN_METADATA:
                 configs = {key: obj.body}
             else:
