@@ -9,7 +9,9 @@ happened.
 
 Generic effects are applied before the emulator sees the request: ``status`` (an error answer,
 e.g. 500, 503, or 429 with ``Retry-After``), ``latency`` (a delay, then the normal answer) and
-``reset`` (the connection is dropped with no answer).  Two effects need the emulator's help and
+``reset`` (the connection is dropped with no answer).  ``reset_after`` lets the emulator handle
+the request and then drops the connection instead of answering: the write happened, but the
+client cannot know it (the case a non-idempotent POST must survive).  Two effects need the emulator's help and
 are asked for with ``take()``: ``in_use`` (APISIX's transient "still using it" 400 on a delete)
 and ``truncate`` (a list page that silently comes back short).
 """
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 
 CONTROL_PATH = "/__sandbox/faults"
 
-Effect = Literal["status", "latency", "reset", "in_use", "truncate"]
+Effect = Literal["status", "latency", "reset", "reset_after", "in_use", "truncate"]
 GENERIC: frozenset[str] = frozenset({"status", "latency", "reset"})
 
 

@@ -250,6 +250,8 @@ class HTTPServer:
                 response = await self.handler(request)
             except Exception as exc:  # an emulator bug must not kill the connection silently
                 response = Response.json(500, {"error_msg": f"emulator error: {type(exc).__name__}: {exc}"})
+            if self.faults.take("reset_after", request.method, request.path) is not None:
+                return Response(0, reset=True)  # handled, but the answer is lost
         else:
             response = injected
         if self.server_header and not any(k.lower() == "server" for k, _ in response.headers):
