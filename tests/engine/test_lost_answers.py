@@ -36,11 +36,15 @@ def test_a_post_whose_answer_was_lost_is_checked_not_repeated(sandbox: Sandbox, 
     (tmp_path / "state.yaml").write_text(STATE)
     assert sandbox.hydra_faults is not None
     sandbox.hydra_faults.add("reset_after", method="POST", path="/admin/clients", nth=1)
+    posts = sandbox.hydra_faults.add("latency", method="POST", path="/admin/clients", delay=0)  # counts only
+    checks = sandbox.hydra_faults.add("latency", method="GET", path="/admin/clients/lost-answer", delay=0)
     sandbox.apisix_faults.add("reset_after", method="PUT", path="/apisix/admin/upstreams/web", nth=1)
     code, output = run(sandbox, "apply", str(tmp_path), "--auto-approve")
     assert code == 0, output
     assert "2 applied, 0 failed" in output
-    assert sandbox.hydra_faults.counts == {"reset_after": 1}
+    assert sandbox.hydra_faults.counts["reset_after"] == 1
+    assert posts.seen == 1, "the POST was repeated instead of checked"
+    assert checks.seen == 1, "no GET checked whether the lost POST had landed"
     assert sandbox.apisix_faults.counts == {"reset_after": 1}
     code, output = run(sandbox, "plan", str(tmp_path), "--detailed-exitcode")
     assert code == 0, output
