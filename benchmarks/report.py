@@ -190,7 +190,8 @@ class Results:
             for name, d in rows.items():
                 if name.startswith((f"{mode}/apply-", f"{mode}/prune-")) and d["naive_s"] and d["ours_s"]:
                     ratio = d["naive_s"] / d["ours_s"]
-                    phase = self._write_phase(self.rows.get(name), plan)
+                    same_run = f"{mode}/plan-no-changes" in self.rows  # estimates need one engine build
+                    phase = self._write_phase(self.rows.get(name), plan if same_run else None)
                     out.append(f"- {name}: {ratio:.2f}x faster than naive, whole runs (target >= 6x: "
                                f"{_ok(ratio >= 6)}){phase}")
             cpu = rows.get(f"{mode}/planning-cpu")
