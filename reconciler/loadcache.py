@@ -9,10 +9,11 @@ kept on disk, keyed by the exact bytes of every desired-state and var file.
 No secret value is ever written.  Secrets are stored as the reference they came from
 (``${env:NAME}``, ``${file:path}``) and resolved again on every load; the entry also holds a
 salted PBKDF2 key over all the secret values it was built with, and an entry whose key does
-not match the values now in the environment is ignored.  A secret written literally in the
-YAML is stored as written (it is in the files already).  Entries are only written for states
-that loaded without problems; any doubt (a missing variable, a format change, a damaged
-file) falls back to the full load, which reports problems with their positions.
+not match the values now in the environment is ignored.  A secret with no reference to resolve
+again (written literally in the YAML, or a ``${var:...}`` value at a secret position) makes the
+state uncacheable: cache folders are shared and copied, so no value may go there.  Entries are
+only written for states that loaded without problems; any doubt (a missing variable, a format
+change, a damaged file) falls back to the full load, which reports problems with their positions.
 
 The cache also remembers which Hydra secret fingerprints (public, in client metadata) were
 verified against these same secret values, sparing a slow PBKDF2 check per client per plan.
@@ -44,7 +45,7 @@ _SECRET: Final = "\x00secret"
 
 
 class _Uncacheable(Exception):
-    """The state holds a secret whose origin is unknown, so it cannot be cached safely."""
+    """The state holds a secret that is not a reference, so caching it would store its value."""
 
 
 def cache_dir(environ: Mapping[str, str] | None = None) -> Path | None:
@@ -78,8 +79,6 @@ def _encode(value: Any, refs: dict[tuple[str, str], str]) -> Any:
         if origin is not None and origin[0] == "ref" and len(origin) == 3:
             refs[(origin[1], origin[2])] = value.reveal()
             return {_SECRET: ["ref", origin[1], origin[2]]}
-        if origin == ("literal",):
-            return {_SECRET: ["literal", value.reveal()]}
         raise _Uncacheable
     if isinstance(value, dict):
         return {k: _encode(v, refs) for k, v in value.items()}
@@ -92,8 +91,6 @@ def _decode(value: Any, resolved: dict[tuple[str, str], Secret]) -> Any:
     if isinstance(value, dict):
         marker = value.get(_SECRET)
         if marker is not None and len(value) == 1:
-            if marker[0] == "literal":
-                return Secret(marker[1], origin=("literal",))
             return resolved[(marker[1], marker[2])]
         return {k: _decode(v, resolved) for k, v in value.items()}
     if isinstance(value, list):
