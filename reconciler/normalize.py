@@ -258,6 +258,26 @@ def secretize(value: Any, desired: Any, plugin: str | None = None, name: str = "
     return value
 
 
+def _with_desired_client_key(kind: Kind, desired: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
+    """``live`` with its upstream ``tls.client_key`` replaced by the desired one.
+
+    APISIX stores that private key encrypted and returns the ciphertext on GET (spec §6), so it
+    can never equal the desired key: like an SSL key, it cannot be drift-checked.
+    """
+    inline = kind in (Kind.ROUTE, Kind.SERVICE)
+    if kind is not Kind.UPSTREAM and not inline:
+        return live
+    want = desired.get("upstream") if inline else desired
+    have = live.get("upstream") if inline else live
+    want_tls = want.get("tls") if isinstance(want, dict) else None
+    have_tls = have.get("tls") if isinstance(have, dict) else None
+    if not (isinstance(have, dict) and isinstance(want_tls, dict) and isinstance(have_tls, dict)
+            and "client_key" in want_tls and "client_key" in have_tls):
+        return live
+    upstream = {**have, "tls": {**have_tls, "client_key": want_tls["client_key"]}}
+    return {**live, "upstream": upstream} if inline else upstream
+
+
 def apisix_compare(kind: Kind, key: str, desired: dict[str, Any], live: dict[str, Any],
                    schemas: Schemas) -> tuple[dict[str, Any], bool]:
     """(the live view made comparable with ``desired``, whether the two are equal).
@@ -272,6 +292,7 @@ def apisix_compare(kind: Kind, key: str, desired: dict[str, Any], live: dict[str
         for private in ("key", "keys"):  # never returned by GET (§6): cannot drift-check them
             if private in desired and private not in live:
                 live[private] = desired[private]
+    live = _with_desired_client_key(kind, desired, live)
     wanted = canonical(desired)
     if canonical(live) == wanted:
         return desired, True

@@ -63,10 +63,20 @@ def mark_plugin_secrets(plugins: Any) -> None:
             _wrap_path(config, path)
 
 
+#: Nested secret paths per kind: an upstream's mTLS private key, also inside an inline upstream.
+KIND_SECRET_PATHS: Final[dict[Kind, tuple[tuple[str, ...], ...]]] = {
+    Kind.UPSTREAM: (("tls", "client_key"),),
+    Kind.ROUTE: (("upstream", "tls", "client_key"),),
+    Kind.SERVICE: (("upstream", "tls", "client_key"),),
+}
+
+
 def mark_secrets(kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
     """Wrap every known secret field of an object body in place, and return it."""
     for name in KIND_SECRETS.get(kind, ()):
         if name in body:
             body[name] = _wrap(body[name])
+    for path in KIND_SECRET_PATHS.get(kind, ()):
+        _wrap_path(body, path)
     mark_plugin_secrets(body.get("plugins"))
     return body

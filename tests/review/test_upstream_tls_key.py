@@ -1,0 +1,47 @@
+"""An upstream's mTLS ``tls.client_key`` is a private key: it must never print, and, since APISIX
+returns it encrypted on GET (spec §6), it must not show as drift on every plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from reconciler.sandbox.runner import Sandbox
+from tests.engine.states import tls_pair
+
+from .conftest import stage_for
+
+
+def write_state(path: Path, inline: bool) -> Path:
+    cert, key = tls_pair()
+    tls = {"client_cert": cert, "client_key": key}
+    upstream = {"id": "mtls", "type": "roundrobin", "nodes": {"127.0.0.1:8081": 1}, "tls": tls}
+    doc: dict[str, object] = {"apisix": {"upstreams": [upstream]}}
+    if inline:
+        doc = {"apisix": {"routes": [{"id": "inline", "uri": "/x", "upstream": {
+            "type": "roundrobin", "nodes": {"127.0.0.1:8081": 1}, "tls": dict(tls)}}]}}
+    path.mkdir()
+    (path / "state.yaml").write_text(yaml.safe_dump(doc))
+    return path
+
+
+def key_lines() -> list[str]:
+    """The key's first two base64 lines: they hold the private scalar (the rest is the public
+    key, which the certificate shows too)."""
+    return [line for line in tls_pair()[1].splitlines() if "PRIVATE KEY" not in line][:2]
+
+
+def assert_no_key(text: str) -> None:
+    for line in key_lines():
+        assert line not in text
+
+
+def test_upstream_client_key_is_masked_and_converges(box: Sandbox, tmp_path: Path) -> None:
+    for inline in (False, True):
+        stage = stage_for(box, write_state(tmp_path / f"desired-{inline}", inline))
+        for fmt in ("text", "json", "markdown"):
+            assert_no_key(stage.must("plan", "--output", fmt).everything)
+        assert_no_key(stage.must("apply", "--auto-approve").everything)
+        again = stage.must("plan", "--detailed-exitcode", "--output", "json")
+        assert_no_key(again.everything)
