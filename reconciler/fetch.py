@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import httpx
+
 from reconciler import fingerprints, loadcache
 from reconciler.adapters.apisix import ApisixAdapter
 from reconciler.adapters.base import Adapter
@@ -60,6 +62,9 @@ async def open_adapters(conn: Connection, systems: frozenset[str], *, rps: float
     if "apisix" in systems and not conn.apisix_admin_url:
         raise PlanError("the desired state declares apisix: but no APISIX admin URL was given "
                         "(--apisix-admin-url or APISIX_ADMIN_URL)")
+    for system, url in (("Hydra", conn.hydra_admin_url), ("APISIX", conn.apisix_admin_url)):
+        if system.lower() in systems and url:
+            _check_url(system, url)
     client = make_client(timeout=conn.timeout, ca_cert=str(conn.ca_cert) if conn.ca_cert else None,
                          insecure=conn.insecure, max_connections=max_connections)
     limiter = RateLimiter(rps)
@@ -74,6 +79,17 @@ async def open_adapters(conn: Connection, systems: frozenset[str], *, rps: float
         yield adapters
     finally:
         await client.aclose()
+
+
+def _check_url(system: str, url: str) -> None:
+    """Refuse an admin URL that is not ``http(s)://host...`` before anything is sent (httpx
+    would raise ``InvalidURL`` mid-run, or report a missing scheme as a connection failure)."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise PlanError(f"the {system} admin URL is not valid: {exc}") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise PlanError(f"the {system} admin URL must look like http://host:port or https://host:port")
 
 
 async def fetch(desired: ResolvedState, adapters: Adapters) -> LiveState:

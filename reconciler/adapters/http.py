@@ -131,6 +131,17 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+def _failure(exc: httpx.TransportError, origin: str) -> str:
+    """Why no answer came from ``origin``, in words a user can act on."""
+    name = type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException):
+        return f"no answer from {origin} in time ({name}; see --timeout)"
+    detail = str(exc) or name
+    if isinstance(exc.__context__, ssl.SSLError) or "SSL" in detail:
+        return f"TLS with {origin} failed: {detail} (see --ca-cert, or an http:// URL for a plain server)"
+    return f"cannot connect to {origin}: {detail}"
+
+
 class Transport:
     """Sends requests for one admin API: base URL, fixed headers, retries and the rate cap."""
 
@@ -138,6 +149,9 @@ class Transport:
                  retry: RetryPolicy | None = None, limiter: RateLimiter | None = None) -> None:
         self.client = client
         self.base_url = base_url.rstrip("/")
+        parsed = httpx.URL(self.base_url)
+        #: scheme://host:port, for messages (never the user:password a URL may carry)
+        self.origin = f"{parsed.scheme}://{parsed.netloc.decode()}"
         self.headers = headers or {}
         self.retry = retry or RetryPolicy()
         self.limiter = limiter or RateLimiter(None)
@@ -164,11 +178,8 @@ class Transport:
                 try:
                     response = await self.client.request(method, url, content=content, params=params,
                                                          headers=headers)
-                except httpx.TimeoutException as exc:
-                    raise ConnectError(f"timed out ({type(exc).__name__})", method=method, url=path) from exc
                 except httpx.TransportError as exc:
-                    raise ConnectError(f"connection failed ({type(exc).__name__})", method=method,
-                                       url=path) from exc
+                    raise ConnectError(_failure(exc, self.origin), method=method, url=path) from exc
                 return check_response(response)
             except AdminAPIError as exc:
                 transient = isinstance(exc, ConnectError | RateLimited | ServerError)
