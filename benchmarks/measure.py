@@ -3,7 +3,8 @@
 Each run is a fresh process, as a user or CI would run it, so start-up and imports count.
 Wall time is taken around the child's whole life; CPU time is the child's own user + system
 seconds and peak memory its ``ru_maxrss``, both from ``os.wait4`` (the rusage of exactly that
-child, not of every child this process ever had).  The median of at least three runs is
+child, not of every child this process ever had), taken by a tiny launcher process so that
+this process's own memory does not leak into the child's peak (see ``_LAUNCHER``).  The median of at least three runs is
 reported, with every sample kept for the record.  ``before`` runs, untimed, ahead of each run:
 the benchmarks use it to restart a sandbox from its snapshot, so every run that writes starts
 from the same state.
@@ -11,11 +12,11 @@ from the same state.
 
 from __future__ import annotations
 
-import os
+import json
 import statistics
 import subprocess
+import sys
 import tempfile
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,21 +67,40 @@ class Measurement:
 Invocation = tuple[Sequence[str], Mapping[str, str]]
 
 
+#: A minimal launcher (``python -S -I``, a few MiB) that starts the command, waits for it with
+#: ``os.wait4`` and writes wall, CPU and ``ru_maxrss`` to a file.  Why not spawn from here: on
+#: Linux a child's ``ru_maxrss`` includes the memory it shared with its parent between fork and
+#: exec, so a benchmark process holding a large generated state would see that size as every
+#: child's peak.  Spawned from this small launcher, the command inherits only a few MiB.
+_LAUNCHER: Final = """
+import json, os, sys, time
+report, argv = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.posix_spawnp(argv[0], argv, os.environ)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+with open(report, "w") as handle:
+    json.dump({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "maxrss_kib": usage.ru_maxrss,
+               "status": os.waitstatus_to_exitcode(status)}, handle)
+"""
+
+
 def run_once(argv: Sequence[str], env: Mapping[str, str], cwd: Path | None = None) -> Sample:
-    """Run ``argv`` once and measure it."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(list(argv), env=dict(env), cwd=cwd, stdin=subprocess.DEVNULL,
-                                stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    """Run ``argv`` once (through the launcher) and measure it."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile(suffix=".json") as report:
+        launcher = [sys.executable, "-S", "-I", "-c", _LAUNCHER, report.name, *argv]
+        done = subprocess.run(launcher, env=dict(env), cwd=cwd, stdin=subprocess.DEVNULL, stdout=out,
+                              stderr=err, check=False)
         out.seek(0)
         err.seek(0)
-        return Sample(wall_s=wall, cpu_s=usage.ru_utime + usage.ru_stime,
-                      peak_rss_mb=usage.ru_maxrss / 1024.0,  # Linux reports KiB
-                      status=proc.returncode, stdout=out.read().decode(errors="replace"),
-                      stderr=err.read().decode(errors="replace"))
+        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+        try:
+            data = json.loads(Path(report.name).read_text())
+        except ValueError:
+            raise CommandFailed(f"the launcher failed ({done.returncode}) for {argv[:4]}: {stderr[-2000:]}") from None
+        return Sample(wall_s=data["wall"], cpu_s=data["cpu"], peak_rss_mb=data["maxrss_kib"] / 1024.0,
+                      status=data["status"], stdout=stdout, stderr=stderr)
 
 
 def measure(invocation: Callable[[], Invocation], runs: int = MIN_RUNS, *,

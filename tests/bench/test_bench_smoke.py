@@ -84,6 +84,11 @@ def test_measure_reports_cpu_and_peak_memory_of_the_child() -> None:
     assert result.peak_rss_mb >= 120
     assert result.cpu_s > 0
     assert result.wall_s >= min(s.wall_s for s in result.samples)
+    ballast = bytearray(300 * 2**20)  # the measuring process is big: the child's peak must not show it
+    ballast[::4096] = b"x" * len(ballast[::4096])
+    small = run_once([sys.executable, "-c", "pass"], os.environ)
+    assert small.status == 0 and small.peak_rss_mb < 100
+    del ballast
     with pytest.raises(CommandFailed, match="exited 3"):
         measure(lambda: ([sys.executable, "-c", "raise SystemExit(3)"], os.environ))
 
