@@ -264,10 +264,12 @@ class _Planner:
         self._delete_dependencies()
 
     def _delete_dependencies(self) -> None:
-        """A delete waits for the deletes of the objects that refer to it."""
-        deleting = {(c.kind, c.key) for c in self.plan.changes if c.action is Action.DELETE}
-        if not deleting:
+        """A delete waits for the deletes and updates of the live objects that refer to it: if
+        the update that stops a route using it fails, the object must stay (Hydra has no
+        reference check, so a client would be deleted under a route that still uses it)."""
+        if not any(c.action is Action.DELETE for c in self.plan.changes):
             return
+        writing = {(c.kind, c.key) for c in self.plan.changes if c.action in (Action.DELETE, Action.UPDATE)}
         referrers: dict[tuple[Kind, str], list[tuple[Kind, str]]] = {}
         for kind, objs in self.live.objects.items():
             for obj in objs.values():
@@ -275,7 +277,7 @@ class _Planner:
                     referrers.setdefault(ref, []).append((kind, obj.key))
         for i, change in enumerate(self.plan.changes):
             if change.action is Action.DELETE:
-                deps = tuple(r for r in referrers.get((change.kind, change.key), []) if r in deleting)
+                deps = tuple(r for r in referrers.get((change.kind, change.key), []) if r in writing)
                 if deps:
                     self.plan.changes[i] = _with_deps(change, deps)
 
