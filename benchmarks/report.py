@@ -110,7 +110,7 @@ class Results:
         """Every scenario (measured now or carried over), by mode, in the benchmark's order."""
         now = self.measured()
         merged = {**{k: v for k, v in self.carried.items() if k not in now}, **now}
-        order = ("plan-no-changes", "plan-5pct-changed", "apply-", "prune-", "planning-cpu")
+        order = ("plan-no-changes-cold", "plan-no-changes", "plan-5pct-changed", "apply-", "prune-", "planning-cpu")
 
         def key(name: str) -> tuple[int, int, str]:
             mode, _, scenario = name.partition("/")
@@ -187,6 +187,12 @@ class Results:
                            f"{_ok(vs_naive >= 20)}; the floor itself is {ceiling:.1f}x faster than naive "
                            f"against these servers, which bounds any tool); peak RSS "
                            f"{rss:.0f} MB (target <= 300: {_ok(rss <= 300)})")
+            cold = rows.get(f"{mode}/plan-no-changes-cold")
+            if cold is not None and cold["ours_s"] and cold["floor_s"] and cold["naive_s"]:
+                out.append(f"- {mode}: the same plan with the load cache off (a fresh CI checkout) at "
+                           f"{cold['ours_s'] / cold['floor_s']:.2f}x the floor, "
+                           f"{cold['naive_s'] / cold['ours_s']:.2f}x faster than naive; peak RSS "
+                           f"{cold['peak_rss_mb'] or 0:.0f} MB")
             for name, d in rows.items():
                 if name.startswith((f"{mode}/apply-", f"{mode}/prune-")) and d["naive_s"] and d["ours_s"]:
                     ratio = d["naive_s"] / d["ours_s"]

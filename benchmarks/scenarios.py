@@ -1,7 +1,11 @@
 """The scenarios of ``make bench``, run against one APISIX mode: seeding, then every timed scenario.
 
 Per mode: a fresh sandbox is seeded once with ``reconcile apply --auto-approve`` of the base
-state (not timed) and stopped with SIGTERM, which writes its snapshot.  The read-only scenarios
+state (not timed) and stopped with SIGTERM, which writes its snapshot.  ``reconcile`` keeps a
+cache of loaded desired states (and of verified Hydra secret fingerprints); the benchmark gives
+it its own cache folder, warms it with one untimed plan of every state, and measures the plan
+with no changes once more with the cache off (``plan-no-changes-cold``, what a fresh CI
+checkout sees).  The read-only scenarios
 (plans) then share one sandbox restored from that snapshot; every run of a scenario that
 writes gets its own sandbox restored from it, so each run starts from the same live state.
 Ours, the I/O floor and the naive script run against the same servers.
@@ -115,7 +119,7 @@ class ModeRun:
     def env(self, box: SandboxProcess) -> dict[str, str]:
         """Environment of every measured command: secrets and connection, no colour."""
         return {**os.environ, **self.states.env, **box.env(), "NO_COLOR": "1",
-                "PYTHONPATH": str(ROOT)}
+                "PYTHONPATH": str(ROOT), "RECONCILE_CACHE_DIR": str(self.states.work / "cache")}
 
     def sandbox(self, snapshot: Path | None) -> SandboxProcess:
         """A new sandbox of this mode, optionally restored from a copy of ``snapshot``."""
@@ -222,9 +226,17 @@ class ModeRun:
         def fixed(argv: list[str]) -> Callable[[], Invocation]:
             return lambda: (argv, env)
 
+        self.log("  warming the load cache: one untimed plan of every state")
+        for state in self.states.dirs:
+            warm = run_once(self._plan_argv(state), env, ROOT)
+            if warm.status not in (0, 2):
+                self.note(f"warm-up plan of {state} exited {warm.status}: {warm.stderr.strip()[-400:]}")
         rows: dict[str, Row] = {}
         floor = measure(fixed([sys.executable, "-m", "benchmarks.floor"]), self.runs, cwd=ROOT,
                         after=self._check_floor)
+        self.log("  plan-no-changes-cold: ours, load cache off")
+        cold = measure(lambda: (self._plan_argv("base"), {**env, "RECONCILE_CACHE": "off"}), self.runs,
+                       ok=(0, 1, 2), cwd=ROOT, after=self._expect_status("plan-no-changes-cold", 0))
         for name, state in (("plan-no-changes", "base"), ("plan-5pct-changed", "edited")):
             status = 0 if self.states.expected[state] == 0 else 2
             self.log(f"  {name}: ours")
@@ -234,6 +246,7 @@ class ModeRun:
             naive = measure(fixed(self._naive_argv(state, dry_run=True)), self.runs, cwd=ROOT,
                             after=self._check_naive(state))
             rows[name] = Row(ours, floor, naive)
+        rows["plan-no-changes-cold"] = Row(cold, floor, rows["plan-no-changes"].naive)
         self.log("  planning CPU and stage breakdown (in-process)")
         try:
             self.breakdown = breakdown_in_child(self.states.dirs["base"], env)

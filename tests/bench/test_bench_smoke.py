@@ -145,7 +145,8 @@ def test_whole_run_on_tiny_scale_writes_clean_results(tmp_path: Path, capsys: py
     doc = json.loads((tmp_path / "results" / "tiny.json").read_text())
     n = SCALE.changes
     assert set(doc["scenarios"]) == {
-        "default/plan-no-changes", "default/plan-5pct-changed", f"default/apply-{n}-creates",
+        "default/plan-no-changes", "default/plan-no-changes-cold", "default/plan-5pct-changed",
+        f"default/apply-{n}-creates",
         f"default/apply-{n}-updates", f"default/prune-{n}", "default/planning-cpu"}
     assert all(set(row) == ROW_KEYS for row in doc["scenarios"].values())
     assert doc["scenarios"]["default/plan-no-changes"]["floor_s"] is not None
