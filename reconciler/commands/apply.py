@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -55,7 +55,10 @@ def apply_command(path: Path, var_files: tuple[Path, ...], auto_approve: bool, p
             printers.append(_printer(fmt, total))
             return printers[-1]
 
-        run = apply_saved_plan(path, conn, parallelism=parallelism, rps=rps, observer_factory=factory)
+        try:
+            run = apply_saved_plan(path, conn, parallelism=parallelism, rps=rps, observer_factory=factory)
+        except KeyboardInterrupt:
+            _interrupted(printers[-1] if printers else None)
         _finish(run, fmt, printers[-1] if printers else None)
         return
     desired = load_or_exit(path, var_files)
@@ -81,8 +84,11 @@ def apply_command(path: Path, var_files: tuple[Path, ...], auto_approve: bool, p
         if printer is not None:
             printer(event)
 
-    run = plan_and_apply(desired, conn, options, confirm=confirm, parallelism=parallelism, rps=rps,
-                         observer=observer)
+    try:
+        run = plan_and_apply(desired, conn, options, confirm=confirm, parallelism=parallelism, rps=rps,
+                             observer=observer)
+    except KeyboardInterrupt:
+        _interrupted(printer)
     if run.result is None and not run.plan.has_changes:
         if fmt == "text":
             click.echo(render_plan(run.plan, "text", color=color), nl=False)
@@ -92,6 +98,18 @@ def apply_command(path: Path, var_files: tuple[Path, ...], auto_approve: bool, p
 
 def _printer(fmt: str, total: int) -> ApplyPrinter:
     return ApplyPrinter(sys.stdout, fmt, total=total, color=fmt == "text" and use_color(sys.stdout))  # type: ignore[arg-type]
+
+
+def _interrupted(printer: ApplyPrinter | None) -> NoReturn:
+    """Ctrl-C: say how far apply got and how to go on, instead of click's bare 'Aborted!'."""
+    if printer is None:
+        click.echo("Interrupted; nothing was changed.", err=True)
+        sys.exit(130)
+    printer.close()
+    click.echo(f"Interrupted after {printer.done} of {printer.total} changes finished; the changes being sent "
+               "at that moment may or may not have landed.  Run `reconcile plan` to see what is left; "
+               "running apply again converges.", err=True)
+    sys.exit(130)
 
 
 def _finish(run: Run, fmt: str, printer: ApplyPrinter | None) -> None:
