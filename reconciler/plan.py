@@ -12,6 +12,7 @@ updates top-down by kind level, deletes bottom-up.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from reconciler import fingerprints
@@ -20,6 +21,7 @@ from reconciler.config import DEFAULT_GLOBAL_RULE_PREFIX, HYDRA_METADATA_KEY, Op
 from reconciler.diff import diff
 from reconciler.kinds import LABELLED, LEVEL_OF, LEVELS, DesiredObject, Kind, ResolvedState
 from reconciler.live import LiveObject, LiveState
+from reconciler.models.sensitive import mark_secrets
 from reconciler.normalize import (
     apisix_compare,
     apisix_desired_view,
@@ -155,7 +157,10 @@ class _Planner:
     def live_view(self, kind: Kind, obj: LiveObject) -> dict[str, Any]:
         if kind is Kind.OAUTH2_CLIENT:
             return hydra_view(obj.body)
-        return dict(secretize(apisix_live_view(kind, obj.key, obj.body), None))
+        # A copy with the kind's secret fields wrapped: an upstream's tls.client_key comes back as
+        # ciphertext under a keyring that is often APISIX's public default, as good as plain text.
+        view = mark_secrets(kind, copy.deepcopy(apisix_live_view(kind, obj.key, obj.body)))
+        return dict(secretize(view, None))
 
     def plan_object(self, kind: Kind, want: DesiredObject, have: LiveObject | None) -> None:
         adopting = False

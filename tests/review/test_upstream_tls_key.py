@@ -45,3 +45,17 @@ def test_upstream_client_key_is_masked_and_converges(box: Sandbox, tmp_path: Pat
         assert_no_key(stage.must("apply", "--auto-approve").everything)
         again = stage.must("plan", "--detailed-exitcode", "--output", "json")
         assert_no_key(again.everything)
+
+
+def test_a_pruned_upstream_does_not_show_its_encrypted_key(box: Sandbox, tmp_path: Path) -> None:
+    """GET returns the key encrypted with the keyring, which is APISIX's public default unless
+    changed: as good as the plain key, so a delete's ``before`` must mask it too."""
+    desired = write_state(tmp_path / "desired", inline=False)
+    stage = stage_for(box, desired)
+    stage.must("apply", "--auto-approve")
+    stored = stage.apisix_value("/upstreams/mtls")["tls"]["client_key"]
+    (desired / "state.yaml").write_text("apisix:\n  upstreams: []\n")
+    for fmt in ("text", "json", "markdown"):
+        out = stage.must("plan", "--prune", "--allow-empty", "--output", fmt)
+        assert "upstream.mtls" in out.stdout
+        assert stored not in out.everything
