@@ -136,6 +136,22 @@ def _placeholders(kind: Kind, key: str, body: dict[str, Any], dump: Dump, taken:
             node[path[-1]] = f"${{env:{name}}}"
 
 
+def _client_key_placeholder(kind: Kind, key: str, body: dict[str, Any], dump: Dump, taken: set[str]) -> None:
+    """An upstream's ``tls.client_key`` reads back only as ciphertext (spec §6): dumping it would
+    put the key in Git (the default keyring is public) and applying it would send ciphertext as
+    the key.  A placeholder takes its place, as for an SSL key."""
+    inline = kind in (Kind.ROUTE, Kind.SERVICE)
+    holder = body.get("upstream") if inline else body if kind is Kind.UPSTREAM else None
+    tls = holder.get("tls") if isinstance(holder, dict) else None
+    if not isinstance(holder, dict) or not isinstance(tls, dict) or "client_key" not in tls:
+        return
+    path = ("upstream", "tls", "client_key") if inline else ("tls", "client_key")
+    name = env_name(kind, key, "", path, taken)
+    dump.secrets.append(DumpedSecret(name, f"{kind.value}.{key}", ".".join(path)))
+    dump.notes.append(f"{kind.value}.{key}: the TLS client key reads back only encrypted; set ${name}")
+    holder["tls"] = {**tls, "client_key": f"${{env:{name}}}"}
+
+
 # --- defaults (APISIX ≤3.13) -----------------------------------------------------------------
 
 
@@ -216,6 +232,7 @@ def apisix_entry(kind: Kind, obj: LiveObject, options: Options, live: LiveState,
                 dump.notes.append(f"ssl.{obj.key}: the private {private} cannot be read back; set ${name}")
                 if private == "key":
                     body["key"] = f"${{env:{name}}}"
+    _client_key_placeholder(kind, obj.key, body, dump, taken)
     key_field = "id" if kind is Kind.CREDENTIAL else _SECTION[kind][2]
     own_key = obj.key.partition("/")[2] if kind is Kind.CREDENTIAL else obj.key
     return {key_field: own_key, **body}

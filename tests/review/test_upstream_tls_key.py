@@ -59,3 +59,19 @@ def test_a_pruned_upstream_does_not_show_its_encrypted_key(box: Sandbox, tmp_pat
         out = stage.must("plan", "--prune", "--allow-empty", "--output", fmt)
         assert "upstream.mtls" in out.stdout
         assert stored not in out.everything
+
+
+def test_dump_writes_a_placeholder_for_the_client_key(box: Sandbox, tmp_path: Path) -> None:
+    """The key reads back only as ciphertext: dumping that would put it in Git, and applying the
+    dump would send ciphertext as the key.  It becomes an ``${env:...}`` placeholder."""
+    stage = stage_for(box, write_state(tmp_path / "desired", inline=False))
+    stage.must("apply", "--auto-approve")
+    stored = stage.apisix_value("/upstreams/mtls")["tls"]["client_key"]
+    out_dir = tmp_path / "dumped"
+    result = stage.run("dump", "--out", str(out_dir), "--system", "apisix", path=Path("--scope=owned"))
+    assert result.code == 0, result.stderr
+    text = "".join(p.read_text() for p in sorted(out_dir.rglob("*.yaml")))
+    assert stored not in text and stored not in result.stdout
+    upstream = yaml.safe_load((out_dir / "apisix-upstreams.yaml").read_text())["apisix"]["upstreams"][0]
+    name = upstream["tls"]["client_key"].removeprefix("${env:").removesuffix("}")
+    assert upstream["tls"]["client_key"] == f"${{env:{name}}}" and name in result.stdout
