@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from reconciler.adapters.http import Transport
+from reconciler.adapters.http import Transport, json_body, unexpected
 from reconciler.errors import AdminAPIError, NotFound
 from reconciler.kinds import APISIX_PATH, Kind
 from reconciler.live import ListResult, LiveObject, ServerInfo
@@ -62,8 +62,9 @@ class ApisixAdapter:
             return f"{owner}/{value.get('id', '')}"
         return str(value.get("id", ""))
 
-    def _items(self, body: Any) -> tuple[list[dict[str, Any]], int | None]:
-        """(items, total) from a list body in either envelope."""
+    def _items(self, response: httpx.Response) -> tuple[list[dict[str, Any]], int | None]:
+        """(items, total) from a list answer in either envelope."""
+        body = json_body(response)
         if isinstance(body, dict) and "list" in body:
             items = body.get("list") or []
             if isinstance(items, dict):  # APISIX encodes an empty page as {}
@@ -72,7 +73,7 @@ class ApisixAdapter:
         if isinstance(body, dict) and "node" in body:  # v2 envelope
             nodes = body["node"].get("nodes") or []
             return nodes, len(nodes)
-        return [], None
+        raise unexpected(response, "an APISIX Admin API list")
 
     async def _list_path(self, kind: Kind, path: str, result: ListResult, owner: str = "") -> None:
         paged = kind in PAGED and self.envelope == "v3"
@@ -82,14 +83,14 @@ class ApisixAdapter:
         except NotFound:
             return  # e.g. the credentials of a consumer that does not exist
         self._note_envelope(response)
-        items, total = self._items(response.json())
+        items, total = self._items(response)
         pages = [items]
         if paged and total is not None and total > PAGE_SIZE:
             rest = await asyncio.gather(*(
                 self.t.request("GET", path, params={"page": n, "page_size": PAGE_SIZE})
                 for n in range(2, math.ceil(total / PAGE_SIZE) + 1)
             ))
-            pages.extend(self._items(r.json())[0] for r in rest)
+            pages.extend(self._items(r)[0] for r in rest)
         count = 0
         for page in pages:
             for item in page:
@@ -130,7 +131,9 @@ class ApisixAdapter:
             response = await self.t.request("GET", self._path(kind, key))
         except NotFound:
             return None
-        body = response.json()
+        body = json_body(response)
+        if not isinstance(body, dict):
+            raise unexpected(response, "an APISIX object")
         node = body.get("node", body) if self.envelope == "v2" else body
         value = node.get("value")
         if not isinstance(value, dict):
@@ -166,7 +169,7 @@ class ApisixAdapter:
             params = {"schema_type": schema_type} if schema_type != "main" else None
             try:
                 response = await self.t.request("GET", f"{ADMIN}/schema/plugins/{name}", params=params)
-                schema = response.json()
+                schema = json_body(response)
                 self._schemas[cache_key] = schema if isinstance(schema, dict) else None
             except AdminAPIError as exc:
                 if exc.status not in (400, 404):

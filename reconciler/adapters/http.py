@@ -103,6 +103,24 @@ def error_message(response: httpx.Response) -> str:
     return json.dumps(body)[:500]
 
 
+def json_body(response: httpx.Response) -> Any:
+    """The JSON of a successful answer, or an ``AdminAPIError`` when it is none: a URL that points
+    at a login page or a proxy answers 200 with HTML, which must not end in a traceback."""
+    try:
+        return response.json()
+    except ValueError:
+        content_type = response.headers.get("content-type") or "no content type"
+        raise AdminAPIError(f"the answer is not JSON ({content_type}); is this the admin API URL?",
+                            status=response.status_code, method=response.request.method,
+                            url=str(response.request.url.path)) from None
+
+
+def unexpected(response: httpx.Response, what: str) -> AdminAPIError:
+    """The error for a JSON answer that is not ``what`` (the URL points at another API)."""
+    return AdminAPIError(f"the answer is not {what}; is this the admin API URL?", status=response.status_code,
+                         method=response.request.method, url=str(response.request.url.path))
+
+
 def check_response(response: httpx.Response) -> httpx.Response:
     """Raise the matching ``AdminAPIError`` for an error status; return the response otherwise."""
     status = response.status_code

@@ -13,7 +13,9 @@ import asyncio
 from typing import Any
 from urllib.parse import quote, urljoin
 
-from reconciler.adapters.http import Transport
+import httpx
+
+from reconciler.adapters.http import Transport, json_body, unexpected
 from reconciler.errors import AdminAPIError, Conflict, ConnectError, NotFound, RateLimited, ServerError
 from reconciler.kinds import Kind
 from reconciler.live import ListResult, LiveObject, ServerInfo
@@ -89,7 +91,7 @@ class HydraAdapter:
                 response = await self.t.request("GET", self.prefix,
                                                 params={"limit": PAGE_SIZE_V1, "offset": offset})
                 total = _total(response.headers.get("x-total-count"))
-                page = response.json() or []
+                page = _page(response)
                 _add(result, page)
                 if len(page) < PAGE_SIZE_V1:
                     break
@@ -100,7 +102,7 @@ class HydraAdapter:
                 assert url is not None
                 response = await self.t.request("GET", url)
                 total = _total(response.headers.get("x-total-count"))
-                page = response.json() or []
+                page = _page(response)
                 _add(result, page)
                 link = next_link(response.headers.get("link"))
                 if len(page) < PAGE_SIZE_V2 or link is None:
@@ -121,7 +123,9 @@ class HydraAdapter:
             if self.v1 and exc.status == 401:
                 return None
             raise
-        body = response.json()
+        body = json_body(response)
+        if not isinstance(body, dict):
+            raise unexpected(response, "an OAuth2 client")
         return LiveObject(kind, key, body, str(body.get("updated_at", "")))
 
     async def create(self, kind: Kind, key: str, body: dict[str, Any]) -> None:
@@ -164,6 +168,13 @@ class HydraAdapter:
     async def close(self) -> None:
         """Nothing to release beyond the shared client."""
         await asyncio.sleep(0)
+
+
+def _page(response: httpx.Response) -> list[dict[str, Any]]:
+    page = json_body(response) or []
+    if not isinstance(page, list) or not all(isinstance(item, dict) for item in page):
+        raise unexpected(response, "a list of OAuth2 clients")
+    return page
 
 
 def _add(result: ListResult, page: list[dict[str, Any]]) -> None:
