@@ -16,7 +16,15 @@ from urllib.parse import quote, urljoin
 import httpx
 
 from reconciler.adapters.http import Transport, json_body, unexpected
-from reconciler.errors import AdminAPIError, Conflict, ConnectError, NotFound, RateLimited, ServerError
+from reconciler.errors import (
+    AdminAPIError,
+    Conflict,
+    ConnectError,
+    NotFound,
+    PlanError,
+    RateLimited,
+    ServerError,
+)
 from reconciler.kinds import Kind
 from reconciler.live import ListResult, LiveObject, ServerInfo
 
@@ -61,15 +69,28 @@ class HydraAdapter:
             info = ServerInfo("hydra", version.lstrip("v"))
             self.prefix = "/clients" if not info.at_least(2) else "/admin/clients"
         else:
-            try:
-                await self.t.request("GET", "/admin/clients", params={"page_size": 1})
-                info = ServerInfo("hydra", "2", "detected by probing /admin/clients")
-            except NotFound:
-                await self.t.request("GET", "/clients", params={"limit": 1})
-                info = ServerInfo("hydra", "1", "detected by probing /clients")
-                self.prefix = "/clients"
+            info = await self._probe()
         self.info = info
         return info
+
+    async def _probe(self) -> ServerInfo:
+        """The version from which client path answers, when ``/version`` gave none."""
+        if self.t.base_url.endswith("/admin"):
+            # ``/admin`` + ``/clients`` is v2's list: probing would take a v2 server for v1.
+            raise PlanError("the Hydra admin URL ends with /admin and has no /version there; give the admin "
+                            "server's root URL, without /admin (this tool adds /admin/clients itself)")
+        try:
+            await self.t.request("GET", "/admin/clients", params={"page_size": 1})
+            return ServerInfo("hydra", "2", "detected by probing /admin/clients")
+        except NotFound:
+            pass
+        try:
+            await self.t.request("GET", "/clients", params={"limit": 1})
+        except NotFound:
+            raise PlanError(f"no Hydra admin API at {self.t.base_url}: /version, /admin/clients and /clients "
+                            f"all answered 404") from None
+        self.prefix = "/clients"
+        return ServerInfo("hydra", "1", "detected by probing /clients")
 
     def _path(self, key: str) -> str:
         segment = quote(key, safe="")
