@@ -24,7 +24,7 @@ from typing import Any, Final, Literal
 import yaml
 
 from reconciler.config import Connection, Options
-from reconciler.errors import PlanError
+from reconciler.errors import PlanError, ReconcilerError
 from reconciler.fetch import fetch, open_adapters
 from reconciler.kinds import LEVELS, Kind, ResolvedState
 from reconciler.live import LiveObject, LiveState
@@ -308,14 +308,17 @@ def secrets_example(dump: Dump) -> str:
 
 def write_dump(dump: Dump, out_dir: Path) -> list[Path]:
     """Write the files (and ``secrets.env.example`` when there are secrets); returns the paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    for name, text in dump.files.items():
-        (out_dir / name).write_text(text)
-        written.append(out_dir / name)
+    files = dict(dump.files)
     if dump.secrets:
-        (out_dir / "secrets.env.example").write_text(secrets_example(dump))
-        written.append(out_dir / "secrets.env.example")
+        files["secrets.env.example"] = secrets_example(dump)
+    written: list[Path] = []
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (out_dir / name).write_text(text)
+            written.append(out_dir / name)
+    except OSError as exc:
+        raise ReconcilerError(f"cannot write the dump to {out_dir}: {exc.strerror or exc}") from exc
     return written
 
 

@@ -163,8 +163,11 @@ def save_plan(out: Path, plan: Plan, desired: ResolvedState, *, path: Path, var_
         "live": live_fingerprints(live),
         "secrets": prints,
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(mask(document), indent=2, sort_keys=False) + "\n")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(mask(document), indent=2, sort_keys=False) + "\n")
+    except OSError as exc:
+        raise PlanError(f"cannot write the plan to {out}: {exc.strerror or exc}") from exc
 
 
 # --- applying -------------------------------------------------------------------------------
