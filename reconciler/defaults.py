@@ -12,7 +12,6 @@ they are the same in every version that stored them.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 Schema = dict[str, Any]
@@ -89,9 +88,18 @@ def fill(schema: Schema | None, value: Any) -> Any:
     """``value`` with the schema's defaults filled in, by the §5.1 rules.  ``value`` is not changed."""
     if not schema:
         return value
-    out = copy.deepcopy(value)
+    out = _copy(value)
     _fill(schema, out)
     return out
+
+
+def _copy(value: Any) -> Any:
+    """A copy of a JSON value (dicts and lists are new; leaves, immutable, are shared)."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 def _fill(schema: Schema, value: Any) -> None:
@@ -101,7 +109,7 @@ def _fill(schema: Schema, value: Any) -> None:
                 continue
             if name not in value:
                 if "default" in sub:
-                    value[name] = copy.deepcopy(sub["default"])
+                    value[name] = _copy(sub["default"])
             else:
                 _fill(sub, value[name])
         if "if" in schema and isinstance(schema["if"], dict):

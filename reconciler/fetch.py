@@ -96,11 +96,12 @@ async def fetch(desired: ResolvedState, adapters: Adapters) -> LiveState:
     """Read every kind of every declared system."""
     live = LiveState()
     kinds: list[Kind] = []
+    detected = await asyncio.gather(*(a.detect() for a in (adapters.hydra, adapters.apisix) if a is not None))
+    for info in detected:
+        live.servers[info.system] = info
     if adapters.hydra is not None:
-        live.servers["hydra"] = await adapters.hydra.detect()
         kinds.append(Kind.OAUTH2_CLIENT)
     if adapters.apisix is not None:
-        live.servers["apisix"] = await adapters.apisix.detect()
         kinds.extend(k for k in APISIX_KINDS)
     live.read = frozenset(kinds)
 
@@ -115,9 +116,8 @@ async def fetch(desired: ResolvedState, adapters: Adapters) -> LiveState:
         if kind is Kind.OAUTH2_CLIENT:
             await _check_fingerprints(desired, live)
 
-    await asyncio.gather(*(read(kind) for kind in kinds))
-    if adapters.apisix is not None:
-        await _read_schemas(adapters.apisix, desired, live)
+    schemas = [_read_schemas(adapters.apisix, desired, live)] if adapters.apisix is not None else []
+    await asyncio.gather(*(read(kind) for kind in kinds), *schemas)
     return live
 
 
