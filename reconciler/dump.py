@@ -30,7 +30,7 @@ from reconciler.kinds import LEVELS, Kind, ResolvedState
 from reconciler.live import LiveObject, LiveState
 from reconciler.models.desired import SECTIONS
 from reconciler.models.hydra import OAuth2Client
-from reconciler.models.sensitive import PLUGIN_SECRETS
+from reconciler.models.sensitive import PLUGIN_SECRETS, SECRET_FIELD_NAMES
 from reconciler.normalize import (
     apisix_live_view,
     canonical,
@@ -124,7 +124,9 @@ def _placeholders(kind: Kind, key: str, body: dict[str, Any], dump: Dump, taken:
     if not isinstance(plugins, dict):
         return
     for plugin in sorted(plugins):
-        for path in PLUGIN_SECRETS.get(plugin, ()):
+        config = plugins[plugin]
+        named = [(k,) for k in sorted(config) if k in SECRET_FIELD_NAMES] if isinstance(config, dict) else []
+        for path in dict.fromkeys([*PLUGIN_SECRETS.get(plugin, ()), *named]):
             node: Any = plugins[plugin]
             for step in path[:-1]:
                 node = node.get(step) if isinstance(node, dict) else None

@@ -25,6 +25,7 @@ from reconciler import defaults
 from reconciler.config import HYDRA_METADATA_KEY
 from reconciler.kinds import LABELLED, Kind
 from reconciler.models.hydra import LIFESPANS
+from reconciler.models.sensitive import SECRET_FIELD_NAMES
 from reconciler.secrets import Secret
 
 # --- canonical equality -----------------------------------------------------------------
@@ -145,10 +146,7 @@ def hydra_view(body: dict[str, Any]) -> dict[str, Any]:
 
 SERVER_FIELDS = frozenset({"create_time", "update_time"})
 CORE_SCHEMA = {Kind.ROUTE: "route", Kind.SERVICE: "service", Kind.UPSTREAM: "upstream", Kind.SSL: "ssl"}
-SENSITIVE_NAMES = frozenset({
-    "client_secret", "secret", "password", "private_key", "client_rsa_private_key", "redis_password",
-    "sentinel_password", "secret_key",
-})
+SENSITIVE_NAMES = SECRET_FIELD_NAMES
 KEYED_SECRET_PLUGINS = frozenset({"key-auth", "csrf"})
 Schemas = dict[tuple[str, str], dict[str, Any] | None]
 

@@ -30,6 +30,14 @@ PLUGIN_SECRETS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
     "csrf": (("key",),),
 }
 
+#: Field names that hold a secret anywhere inside any plugin's configuration: the table above
+#: covers the plugins the tool knows, these names the rest (hmac-auth's ``secret_key``, another
+#: auth plugin's ``client_secret``).  The planner masks the same names on the live side.
+SECRET_FIELD_NAMES: Final = frozenset({
+    "client_secret", "secret", "password", "private_key", "client_rsa_private_key", "redis_password",
+    "sentinel_password", "secret_key",
+})
+
 #: Secret top-level fields per kind (besides plugin configs).
 KIND_SECRETS: Final[dict[Kind, tuple[str, ...]]] = {
     Kind.OAUTH2_CLIENT: ("client_secret",),
@@ -54,6 +62,19 @@ def _wrap_path(config: Any, path: tuple[str, ...]) -> None:
         config[path[-1]] = _wrap(config[path[-1]])
 
 
+def _wrap_named(config: Any) -> None:
+    """Wrap, in place, every string under a ``SECRET_FIELD_NAMES`` key at any depth."""
+    if isinstance(config, list):
+        for item in config:
+            _wrap_named(item)
+    elif isinstance(config, dict):
+        for key, value in config.items():
+            if key in SECRET_FIELD_NAMES and isinstance(value, str | list):
+                config[key] = _wrap(value)
+            else:
+                _wrap_named(value)
+
+
 def mark_plugin_secrets(plugins: Any) -> None:
     """Wrap the secret fields of a ``plugins`` mapping in place."""
     if not isinstance(plugins, dict):
@@ -61,6 +82,7 @@ def mark_plugin_secrets(plugins: Any) -> None:
     for name, config in plugins.items():
         for path in PLUGIN_SECRETS.get(name, ()):
             _wrap_path(config, path)
+        _wrap_named(config)
 
 
 #: Nested secret paths per kind: an upstream's mTLS private key, also inside an inline upstream.
