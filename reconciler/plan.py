@@ -35,6 +35,9 @@ from reconciler.schemacheck import check_plugins
 from reconciler.secrets import Secret
 
 V2_ONLY_FIELDS = frozenset({"access_token_strategy", "skip_consent", "skip_logout_consent"})
+#: Why a global rule under a selector and the shared prefix is left alone: nobody can tell
+#: whose it is (drift must not report it as ours either).
+SHARED_GLOBAL_RULE = "not deleted: shared global rule prefix"
 
 _REFERENCES: dict[Kind, tuple[tuple[str, Kind], ...]] = {
     Kind.ROUTE: (("upstream_id", Kind.UPSTREAM), ("service_id", Kind.SERVICE),
@@ -138,7 +141,7 @@ class _Planner:
         if kind is Kind.GLOBAL_RULE and self.options.selector \
                 and self.options.global_rule_prefix == DEFAULT_GLOBAL_RULE_PREFIX:
             # Global rules carry no labels, so a selector cannot tell one team's from another's.
-            self.plan.orphaned.extend(Unmanaged(kind, o.key, "not deleted: shared global rule prefix") for o in orphans)
+            self.plan.orphaned.extend(Unmanaged(kind, o.key, SHARED_GLOBAL_RULE) for o in orphans)
             self.plan.warnings.append(
                 f"not deleting {len(orphans)} global rules: they carry no labels, so --selector cannot tell whose "
                 f"they are; give each team its own --global-rule-prefix to prune them")

@@ -1,0 +1,28 @@
+"""Two teams on one APISIX, each with a ``--selector`` and the default global-rule prefix.
+Global rules carry no labels, so the planner refuses to prune another team's rule (it cannot
+tell whose it is) and says so in a warning.  Drift listed that same rule as *orphaned*, so each
+team's scheduled check reported drift (exit 2) forever, for a rule it must never touch."""
+
+from __future__ import annotations
+
+from reconciler.config import Options
+from reconciler.drift import FindingKind, classify, drift_options
+from reconciler.kinds import APISIX_KINDS, DesiredObject, Kind, ResolvedState
+from reconciler.live import LiveObject, LiveState, ServerInfo
+from reconciler.plan import plan
+
+
+def test_another_teams_global_rule_is_not_drift() -> None:
+    desired = ResolvedState(systems=frozenset({"apisix"}))
+    desired.objects[Kind.GLOBAL_RULE] = {
+        "reconcile-b-cors": DesiredObject(Kind.GLOBAL_RULE, "reconcile-b-cors", {"plugins": {"cors": {}}}, "b.yaml:1")}
+    live = LiveState(read=frozenset(APISIX_KINDS), servers={"apisix": ServerInfo("apisix", "3.18.0")})
+    live.objects = {kind: {} for kind in APISIX_KINDS}
+    rules: dict[str, dict[str, object]] = {"reconcile-b-cors": {"cors": {}}, "reconcile-a-ids": {"request-id": {}}}
+    for key, plugins in rules.items():
+        live.objects[Kind.GLOBAL_RULE][key] = LiveObject(Kind.GLOBAL_RULE, key, {"plugins": plugins}, "1")
+    options = Options(selector={"team": "b"})
+    report = classify(desired, live, plan(desired, live, drift_options(options)), options)
+    assert report.of(FindingKind.ORPHANED) == []
+    assert report.exit_code == 0
+    assert any("global rules" in w for w in report.warnings)
