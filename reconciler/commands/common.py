@@ -108,14 +108,23 @@ def build_options(kw: dict[str, Any], **extra: Any) -> Options:
 
 
 def load_or_exit(path: Path, var_files: Sequence[Path]) -> ResolvedState:
-    """The resolved desired state; on problems, print them all and exit 1."""
+    """The resolved desired state; on problems, print them all and exit 1.
+
+    A state with neither a ``hydra:`` nor an ``apisix:`` section is refused too: it compares
+    nothing, so a mistyped path would otherwise report "Live state matches" and exit 0.
+    """
     try:
-        return load_state(path, var_files=var_files)
+        state = load_state(path, var_files=var_files)
     except DesiredStateError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         click.echo(f"{len(exc.problems)} problem(s) in the desired state; nothing was contacted", err=True)
         sys.exit(1)
+    if not state.systems:
+        click.echo(f"Error: the desired state at {path} declares nothing (no hydra: or apisix: section in its "
+                   f"YAML files); nothing was contacted", err=True)
+        sys.exit(1)
+    return state
 
 
 def handle_errors(f: F) -> F:
