@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from reconciler.adapters.http import Transport, json_body, unexpected
-from reconciler.errors import AdminAPIError, NotFound
+from reconciler.errors import AdminAPIError, NotFound, Unauthorized
 from reconciler.kinds import APISIX_PATH, Kind
 from reconciler.live import ListResult, LiveObject, ServerInfo
 
@@ -42,7 +42,13 @@ class ApisixAdapter:
 
     async def detect(self) -> ServerInfo:
         """Read the version from the ``Server: APISIX/x.y.z`` header of a cheap list call."""
-        response = await self.t.request("GET", f"{ADMIN}/routes", params={"page": 1, "page_size": 10})
+        try:
+            response = await self.t.request("GET", f"{ADMIN}/routes", params={"page": 1, "page_size": 10})
+        except Unauthorized as exc:  # the first call of a run: say which setting to fix
+            given = "X-API-KEY" in self.t.headers
+            hint = "the APISIX admin key was refused" if given else "no APISIX admin key was given"
+            raise Unauthorized(f"{exc.server_message} ({hint}; set APISIX_ADMIN_KEY or --apisix-admin-key-file)",
+                               status=exc.status, method=exc.method, url=exc.url) from exc
         self._note_envelope(response)
         server = response.headers.get("server", "")
         version = server.split("/", 1)[1] if server.lower().startswith("apisix/") else ""
