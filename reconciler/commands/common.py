@@ -32,6 +32,9 @@ def _pair(_ctx: click.Context, _param: click.Parameter, values: Sequence[str] | 
         key, sep, value = item.partition("=")
         if not sep or not key or not value:
             raise click.BadParameter(f"expected key=value, got {item!r}")
+        if len(value) > 256 or any(c.isspace() for c in value):
+            # It goes into every object's labels, and APISIX would refuse each write.
+            raise click.BadParameter(f"label value {value[:40]!r}: APISIX takes 1..256 characters without spaces")
         pairs.append((key, value))
     return pairs
 
