@@ -132,19 +132,20 @@ class _Planner:
     def plan_orphans(self, kind: Kind, orphans: list[LiveObject], desired_count: int) -> None:
         if not orphans:
             return
+        if kind is Kind.GLOBAL_RULE and self.options.selector \
+                and self.options.global_rule_prefix == DEFAULT_GLOBAL_RULE_PREFIX:
+            # Global rules carry no labels, so a selector cannot tell one team's from another's
+            # (checked first, so that a plan without --prune does not suggest pruning them either).
+            self.plan.orphaned.extend(Unmanaged(kind, o.key, SHARED_GLOBAL_RULE) for o in orphans)
+            self.plan.warnings.append(
+                f"not deleting {len(orphans)} global rules: they carry no labels, so --selector cannot tell whose "
+                f"they are; give each team its own --global-rule-prefix to prune them")
+            return
         if not self.options.prune:
             self.plan.orphaned.extend(Unmanaged(kind, o.key, "no longer declared") for o in orphans)
             return
         if self.live.incomplete:  # any short list forbids every delete, not only that kind's
             self.plan.orphaned.extend(Unmanaged(kind, o.key, "not deleted: live state incomplete") for o in orphans)
-            return
-        if kind is Kind.GLOBAL_RULE and self.options.selector \
-                and self.options.global_rule_prefix == DEFAULT_GLOBAL_RULE_PREFIX:
-            # Global rules carry no labels, so a selector cannot tell one team's from another's.
-            self.plan.orphaned.extend(Unmanaged(kind, o.key, SHARED_GLOBAL_RULE) for o in orphans)
-            self.plan.warnings.append(
-                f"not deleting {len(orphans)} global rules: they carry no labels, so --selector cannot tell whose "
-                f"they are; give each team its own --global-rule-prefix to prune them")
             return
         if desired_count == 0 and not self.options.allow_empty:
             self.plan.errors.append(
@@ -266,9 +267,10 @@ class _Planner:
         if not self.live.complete:
             for kind, why in sorted(self.live.incomplete.items()):
                 self.plan.warnings.append(f"INCOMPLETE: {kind.value}: {why}; nothing will be deleted")
-        if self.plan.orphaned and not self.options.prune:
+        prunable = [o for o in self.plan.orphaned if o.reason != SHARED_GLOBAL_RULE]
+        if prunable and not self.options.prune:
             self.plan.warnings.append(
-                f"{len(self.plan.orphaned)} owned objects are no longer declared; run with --prune to delete them")
+                f"{len(prunable)} owned objects are no longer declared; run with --prune to delete them")
         self._delete_dependencies()
 
     def _delete_dependencies(self) -> None:

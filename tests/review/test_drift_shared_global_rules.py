@@ -26,3 +26,15 @@ def test_another_teams_global_rule_is_not_drift() -> None:
     assert report.of(FindingKind.ORPHANED) == []
     assert report.exit_code == 0
     assert any("global rules" in w for w in report.warnings)
+
+
+def test_plan_without_prune_does_not_suggest_pruning_another_teams_rule() -> None:
+    desired = ResolvedState(systems=frozenset({"apisix"}))
+    desired.objects[Kind.GLOBAL_RULE] = {}
+    live = LiveState(read=frozenset(APISIX_KINDS), servers={"apisix": ServerInfo("apisix", "3.18.0")})
+    live.objects = {kind: {} for kind in APISIX_KINDS}
+    live.objects[Kind.GLOBAL_RULE]["reconcile-a-ids"] = LiveObject(
+        Kind.GLOBAL_RULE, "reconcile-a-ids", {"plugins": {"request-id": {}}}, "1")
+    result = plan(desired, live, Options(selector={"team": "b"}))
+    assert not any("--prune" in w for w in result.warnings), result.warnings
+    assert [o.reason for o in result.orphaned] == ["not deleted: shared global rule prefix"]
