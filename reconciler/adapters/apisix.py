@@ -87,7 +87,9 @@ class ApisixAdapter:
         try:
             response = await self.t.request("GET", path, params=params)
         except NotFound:
-            return  # e.g. the credentials of a consumer that does not exist
+            if kind is Kind.CREDENTIAL:
+                return  # the credentials of a consumer that does not exist (yet)
+            raise  # taking it for an empty list would plan a create (a PUT) over what exists
         self._note_envelope(response)
         items, total = self._items(response)
         pages = [items]
