@@ -28,11 +28,11 @@ import uuid
 from typing import Any
 from urllib.parse import quote
 
+from reconciler.models.hydra import LIFESPANS
 from reconciler.sandbox.faults import FaultInjector
 from reconciler.sandbox.http import HTTPServer, Request, Response
 from reconciler.sandbox.hydra_json import dumps, rfc3339_nano, rfc3339_seconds, time_to_utc
 from reconciler.sandbox.hydra_model import (
-    LIFESPANS,
     ClientError,
     before_save,
     decode,
