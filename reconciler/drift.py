@@ -19,7 +19,7 @@ from reconciler.changes import Action, FieldChange, Plan
 from reconciler.config import Options
 from reconciler.kinds import LEVEL_OF, Kind, ResolvedState
 from reconciler.live import LiveObject, LiveState
-from reconciler.normalize import hydra_split_metadata
+from reconciler.ownership import object_labels, owner_state
 from reconciler.plan import SHARED_GLOBAL_RULE
 
 
@@ -100,30 +100,19 @@ def drift_options(options: Options) -> Options:
     return dataclasses.replace(options, prune=True, allow_empty=True, max_deletes=10**9, adopt=False)
 
 
-def _labels(kind: Kind, obj: LiveObject) -> dict[str, object]:
-    body = hydra_split_metadata(obj.body)[1] if kind is Kind.OAUTH2_CLIENT else obj.body
-    labels = body.get("labels")
-    return labels if isinstance(labels, dict) else {}
-
-
 def inside_selector(kind: Kind, obj: LiveObject | None, selector: dict[str, str]) -> bool:
     """True when ``obj`` carries every selector label (always, with no selector)."""
     if not selector:
         return True
     if obj is None:
         return False
-    labels = _labels(kind, obj)
+    labels = object_labels(kind, obj.body)
     return all(labels.get(k) == v for k, v in selector.items())
 
 
 def _owned(kind: Kind, obj: LiveObject, options: Options) -> bool:
-    """The planner's ownership rule, for telling a conflict from another plan error."""
-    if kind is Kind.GLOBAL_RULE:
-        return obj.key.startswith(options.global_rule_prefix)
-    if kind is Kind.PLUGIN_METADATA:
-        return True  # declared, so ours
-    labels = _labels(kind, obj)
-    return all(labels.get(k) == v for k, v in options.ownership_labels.items())
+    """The planner's ownership rule (declared objects only), for telling a conflict from another error."""
+    return owner_state(kind, obj.key, obj.body, options, declared=True)[0]
 
 
 def classify(desired: ResolvedState, live: LiveState, plan: Plan, options: Options, *,

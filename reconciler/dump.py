@@ -39,6 +39,7 @@ from reconciler.normalize import (
     hydra_view,
     schema_type,
 )
+from reconciler.ownership import carries, object_labels
 from reconciler.secrets import Secret
 
 Scope = Literal["owned", "selector", "all"]
@@ -85,12 +86,6 @@ class Dump:
 # --- selection --------------------------------------------------------------------------------
 
 
-def _labels(kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
-    source = hydra_split_metadata(body)[1] if kind is Kind.OAUTH2_CLIENT else body
-    labels = source.get("labels")
-    return labels if isinstance(labels, dict) else {}
-
-
 def selected(kind: Kind, obj: LiveObject, scope: Scope, options: Options) -> bool:
     """Whether ``obj`` belongs in a dump of ``scope``."""
     if scope == "all":
@@ -100,8 +95,7 @@ def selected(kind: Kind, obj: LiveObject, scope: Scope, options: Options) -> boo
     if kind is Kind.GLOBAL_RULE:
         return obj.key.startswith(options.global_rule_prefix)
     wanted = options.ownership_labels if scope == "owned" else options.selector
-    labels = _labels(kind, obj.body)
-    return all(labels.get(k) == v for k, v in wanted.items())
+    return carries(object_labels(kind, obj.body), wanted)
 
 
 # --- secrets ----------------------------------------------------------------------------------

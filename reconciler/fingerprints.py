@@ -18,7 +18,7 @@ import os
 from reconciler.secrets import Secret
 
 ALGORITHM = "pbkdf2-sha256"
-ITERATIONS = 2_000
+ITERATIONS = 10_000
 
 
 def _b64(data: bytes) -> str:

@@ -31,6 +31,7 @@ from reconciler.normalize import (
     hydra_view,
     secretize,
 )
+from reconciler.ownership import owner_state
 from reconciler.schemacheck import check_plugins
 from reconciler.secrets import Secret
 
@@ -78,25 +79,7 @@ class _Planner:
 
     def owner_state(self, kind: Kind, obj: LiveObject) -> tuple[bool, str]:
         """(owned by this run, reason when not)."""
-        if kind is Kind.GLOBAL_RULE:
-            prefix = self.options.global_rule_prefix
-            return obj.key.startswith(prefix), f"id does not start with {prefix!r}"
-        if kind is Kind.PLUGIN_METADATA:
-            return obj.key in self.desired.of(kind), "plugin_metadata is managed only when declared"
-        if kind is Kind.OAUTH2_CLIENT:
-            _user, ours = hydra_split_metadata(obj.body)
-            labels = ours.get("labels")
-        else:
-            labels = obj.body.get("labels")
-        labels = labels if isinstance(labels, dict) else {}
-        missing = {k: v for k, v in self.labels.items() if labels.get(k) != v}
-        if not missing:
-            return True, ""
-        owner_key, owner_value = self.options.owner_label
-        if labels.get(owner_key) == owner_value:
-            wanted = ", ".join(f"{k}={v}" for k, v in missing.items())
-            return False, f"managed by reconcile outside this selector (lacks {wanted})"
-        return False, f"no {owner_key}={owner_value} marker"
+        return owner_state(kind, obj.key, obj.body, self.options, declared=obj.key in self.desired.of(kind))
 
     # --- per kind -------------------------------------------------------------------------
 
