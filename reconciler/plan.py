@@ -159,6 +159,13 @@ class _Planner:
                     f"(global rules carry no labels, so ownership is by id prefix) ({want.source})")
                 return
             if not owned:
+                if why.startswith("managed by reconcile outside this selector"):
+                    # Another team's object: --adopt is for unmanaged objects, never for taking
+                    # over what a different selector manages.
+                    self.plan.errors.append(
+                        f"{kind.value}.{want.key} is {why}; it belongs to another selector and is never "
+                        f"adopted ({want.source})")
+                    return
                 if not self.options.adopt:
                     self.plan.errors.append(
                         f"{kind.value}.{want.key} exists but is not managed by this run ({why}); "
