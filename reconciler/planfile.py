@@ -22,6 +22,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 from reconciler import __version__, fingerprints
 from reconciler.apply import Observer, apply
@@ -141,7 +142,7 @@ def options_from(data: dict[str, Any]) -> Options:
 
 
 def save_plan(out: Path, plan: Plan, desired: ResolvedState, *, path: Path, var_files: Sequence[Path],
-              options: Options, live: LiveState | None = None) -> None:
+              options: Options, live: LiveState | None = None, conn: Connection | None = None) -> None:
     """Write ``plan`` to ``out`` (see the module docstring).  A plan with errors is not saved."""
     if plan.errors:
         raise PlanError("the plan has errors, so it was not saved to " + str(out))
@@ -158,6 +159,7 @@ def save_plan(out: Path, plan: Plan, desired: ResolvedState, *, path: Path, var_
                     "hash": desired_hash(desired, objects), "objects": objects},
         "options": options_document(options),
         "servers": dict(sorted(plan.servers.items())),
+        "endpoints": endpoints(conn) if conn is not None else {},
         "complete": plan.complete,
         "changes": changes_document(plan),
         "live": live_fingerprints(live),
@@ -268,14 +270,36 @@ async def _apply_async(document: dict[str, Any], desired: ResolvedState, conn: C
         return run
 
 
+def endpoints(conn: Connection) -> dict[str, str]:
+    """``scheme://host:port`` of each admin API (no path, no credentials), by system."""
+    out: dict[str, str] = {}
+    for system, url in (("hydra", conn.hydra_admin_url), ("apisix", conn.apisix_admin_url)):
+        if url:
+            parts = urlsplit(url)
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            out[system] = f"{parts.scheme}://{parts.hostname}:{port}"
+    return out
+
+
+def check_endpoints(document: dict[str, Any], conn: Connection) -> None:
+    """Refuse to apply a plan to servers other than the ones it was made against."""
+    recorded: dict[str, str] = document.get("endpoints") or {}
+    now = endpoints(conn)
+    moved = sorted(f"{s}: planned against {recorded[s]}, now {now.get(s, 'none')}"
+                   for s in recorded if now.get(s) != recorded[s])
+    if moved:
+        raise StalePlanError(f"the plan was made against other servers ({'; '.join(moved)}); {_STALE}")
+
+
 def apply_saved_plan(path: Path, conn: Connection, *, parallelism: int, rps: float | None,
                      observer_factory: Callable[[int], Observer]) -> Run:
     """Apply the plan saved at ``path`` if, and only if, nothing it depended on changed."""
     document = read_plan_file(path)
+    check_endpoints(document, conn)
     desired = _load(document)
     check_desired(document, desired)
     return asyncio.run(_apply_async(document, desired, conn, parallelism=parallelism, rps=rps,
                                     observer_factory=observer_factory))
 
 
-__all__ = ["FORMAT_VERSION", "StalePlanError", "apply_saved_plan", "read_plan_file", "save_plan"]
+__all__ = ["FORMAT_VERSION", "StalePlanError", "apply_saved_plan", "endpoints", "read_plan_file", "save_plan"]

@@ -58,7 +58,7 @@ def plan_command(path: Path, var_files: tuple[Path, ...], fmt: str, out: Path | 
     if out is not None:
         from reconciler.planfile import save_plan
 
-        save_plan(out, run.plan, desired, path=path, var_files=var_files, options=options, live=run.live)
+        save_plan(out, run.plan, desired, path=path, var_files=var_files, options=options, live=run.live, conn=conn)
         click.echo(f"Saved the plan to {out}; apply it with: reconcile apply {out}", err=True)
     if run.plan.errors:
         sys.exit(1)

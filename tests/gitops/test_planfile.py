@@ -141,3 +141,13 @@ def test_a_plan_with_errors_is_not_saved(edge: Edge) -> None:
     result = edge.cli("plan", str(edge.desired), "--out", str(out))
     assert result.exit_code == 1
     assert not out.exists()
+
+
+def test_refused_against_other_servers(pending: tuple[Edge, Path]) -> None:
+    edge, plan = pending
+    doc = json.loads(plan.read_text())
+    assert set(doc["endpoints"]) == {"hydra", "apisix"}
+    assert doc["endpoints"]["apisix"] == edge.box.apisix_admin_url
+    doc["endpoints"]["apisix"] = "http://127.0.0.1:1"  # as if planned against another gateway
+    plan.write_text(json.dumps(doc))
+    refused(edge, plan, "the plan was made against other servers", "apisix: planned against http://127.0.0.1:1")
