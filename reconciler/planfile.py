@@ -251,7 +251,7 @@ def _load(document: dict[str, Any]) -> ResolvedState:
 async def _apply_async(document: dict[str, Any], desired: ResolvedState, conn: Connection, *, parallelism: int,
                        rps: float | None, observer_factory: Callable[[int], Observer]) -> Run:
     options = options_from(document["options"])
-    async with open_adapters(conn, desired.systems, rps=rps, max_connections=max(8, parallelism * 2)) as adapters:
+    async with open_adapters(conn, desired.systems, rps=rps, max_connections=max(4, parallelism)) as adapters:
         live = await fetch(desired, adapters)
         check_live(document, live, desired)
         fresh = make_plan(desired, live, options)
