@@ -89,7 +89,7 @@ class Unmanaged:
     reason: str
 
 
-@dataclass
+@dataclass(repr=False)
 class Plan:
     """A whole plan.  ``changes`` holds every declared or owned object, no-ops included.
 
@@ -105,6 +105,9 @@ class Plan:
     errors: list[str] = field(default_factory=list)
     complete: bool = True
     servers: dict[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # compact: asyncio may repr a finished task's result
+        return f"Plan({self.summary()}, complete={self.complete}, errors={len(self.errors)})"
 
     def of(self, action: Action) -> list[Change]:
         """The changes with this action, in order."""

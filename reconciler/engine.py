@@ -21,7 +21,7 @@ from reconciler.live import LiveState
 from reconciler.plan import plan
 
 
-@dataclass
+@dataclass(repr=False)
 class Run:
     """What one run did: the plan, the live state it read, the apply result (if applied)."""
 
@@ -29,6 +29,9 @@ class Run:
     live: LiveState
     result: ApplyResult | None = None
     requests: int = 0
+
+    def __repr__(self) -> str:  # compact: asyncio may repr a finished task's result
+        return f"Run(changes={len(self.plan.changes)}, applied={self.result is not None}, requests={self.requests})"
 
 
 async def plan_async(desired: ResolvedState, conn: Connection, options: Options, *,

@@ -94,7 +94,7 @@ class DesiredObject:
     source: str = ""
 
 
-@dataclass
+@dataclass(repr=False)
 class ResolvedState:
     """The desired state after loading, merging, variable and cross-reference resolution.
 
@@ -111,6 +111,10 @@ class ResolvedState:
     #: Set when the state came from, or went into, the local load cache: which entry, and which
     #: secret values it holds (``"<inputs digest>:<secrets key>"``).
     cache_token: str | None = None
+
+    def __repr__(self) -> str:  # compact: a full repr of 28,000 objects takes a second
+        counts = {k.value: len(v) for k, v in self.objects.items() if v}
+        return f"ResolvedState({counts}, systems={sorted(self.systems)})"
 
     def of(self, kind: Kind) -> dict[str, DesiredObject]:
         """The desired objects of one kind, by key (empty when none are declared)."""

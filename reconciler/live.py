@@ -59,7 +59,7 @@ class ServerInfo:
         return tuple(parts[: len(wanted)]) >= wanted
 
 
-@dataclass
+@dataclass(repr=False)
 class LiveState:
     """Everything read in one run.
 
@@ -73,6 +73,10 @@ class LiveState:
     incomplete: dict[Kind, str] = field(default_factory=dict)
     servers: dict[str, ServerInfo] = field(default_factory=dict)
     schemas: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # compact: a full repr of 28,000 objects takes a second
+        counts = {k.value: len(v) for k, v in self.objects.items() if v}
+        return f"LiveState({counts}, incomplete={sorted(k.value for k in self.incomplete)})"
 
     def of(self, kind: Kind) -> dict[str, LiveObject]:
         """The live objects of one kind, by key."""

@@ -21,6 +21,8 @@ import json
 import re
 from typing import Any
 
+import orjson
+
 from reconciler import defaults
 from reconciler.config import HYDRA_METADATA_KEY
 from reconciler.kinds import LABELLED, Kind
@@ -44,10 +46,33 @@ def canonical(value: Any) -> str:
     back from the server.  A whole-number float equals the integer: APISIX encodes JSON with Lua
     cjson, which returns a ``2.0`` it was sent as ``2``.
     """
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=_reveal)
-    if ".0" not in text:  # the common case: no float that could be a whole number
+    text = _dumps(value)
+    if not _WHOLE_FLOAT.search(text):  # the common case: no number such as 2.0 in the text
         return text
-    return json.dumps(_whole_floats_as_ints(value), sort_keys=True, separators=(",", ":"), default=_reveal)
+    return _dumps(_whole_floats_as_ints(value))
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """``canonical(a) == canonical(b)``, faster: whole-number floats are only looked for when the
+    plain texts differ (the planner's common case is two equal texts)."""
+    ta, tb = _dumps(a), _dumps(b)
+    if ta == tb:
+        return True
+    if _WHOLE_FLOAT.search(ta) or _WHOLE_FLOAT.search(tb):
+        return _dumps(_whole_floats_as_ints(a)) == _dumps(_whole_floats_as_ints(b))
+    return False
+
+
+def _dumps(value: Any) -> str:
+    try:  # orjson: a dozen times faster than json, and canonical is the planner's inner loop
+        return orjson.dumps(value, default=_reveal, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:  # e.g. an integer beyond 64 bits, or a non-string key
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_reveal)
+
+
+#: A JSON number ending in ``.0`` (``2.0,`` ``2.0}`` ``2.0]``); IP addresses inside strings never
+#: match, since a digit follows their dots.  Other text that matches only costs the slow path.
+_WHOLE_FLOAT = re.compile(r"[0-9]\.0[,}\]]|[0-9]\.0$|[0-9]e[+-]?[0-9]")
 
 
 def _whole_floats_as_ints(value: Any) -> Any:
@@ -206,7 +231,7 @@ def _strip(live: Any, desired: Any, filled: Any) -> Any:
     out: dict[str, Any] = {}
     for name, value in live.items():
         if name not in desired:
-            if name in filled and canonical(filled[name]) == canonical(value):
+            if name in filled and same_json(filled[name], value):
                 continue
             out[name] = value
         else:
@@ -291,16 +316,15 @@ def apisix_compare(kind: Kind, key: str, desired: dict[str, Any], live: dict[str
             if private in desired and private not in live:
                 live[private] = desired[private]
     live = _with_desired_client_key(kind, desired, live)
-    wanted = canonical(desired)
-    if canonical(live) == wanted:
+    if same_json(live, desired):
         return desired, True
     live = dict(live)
     _drop_generated(kind, live, desired)
     filled = fill_defaults(kind, key, desired, schemas)
-    if canonical(live) == canonical(filled):  # stored by a server that fills defaults (≤3.13)
+    if same_json(live, filled):  # stored by a server that fills defaults (≤3.13)
         return desired, True
     stripped = dict(_strip(live, desired, filled))
-    return secretize(stripped, desired, None, ""), canonical(stripped) == wanted
+    return secretize(stripped, desired, None, ""), same_json(stripped, desired)
 
 
 def plugin_names(body: dict[str, Any]) -> set[str]:

@@ -26,9 +26,9 @@ from reconciler.normalize import (
     apisix_compare,
     apisix_desired_view,
     apisix_live_view,
-    canonical,
     hydra_split_metadata,
     hydra_view,
+    same_json,
     secretize,
 )
 from reconciler.ownership import owner_state
@@ -239,7 +239,7 @@ class _Planner:
             reasons.append("adopted")
         elif live_labels != self.labels:
             extra.append(FieldChange(FieldOp.CHANGE, f"metadata.{HYDRA_METADATA_KEY}.labels", live_labels, self.labels))
-        if not reasons and not extra and canonical(before) == canonical(after):
+        if not reasons and not extra and same_json(before, after):
             self.plan.changes.append(Change(Kind.OAUTH2_CLIENT, want.key, Action.NOOP, after, after,
                                             live_fingerprint=_fp(have)))
             return

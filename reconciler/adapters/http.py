@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import orjson
 
 from reconciler.errors import (
     AdminAPIError,
@@ -107,7 +108,7 @@ def json_body(response: httpx.Response) -> Any:
     """The JSON of a successful answer, or an ``AdminAPIError`` when it is none: a URL that points
     at a login page or a proxy answers 200 with HTML, which must not end in a traceback."""
     try:
-        return response.json()
+        return orjson.loads(response.content)  # several times faster than json on large lists
     except ValueError:
         content_type = response.headers.get("content-type") or "no content type"
         raise AdminAPIError(f"the answer is not JSON ({content_type}); is this the admin API URL?",
