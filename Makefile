@@ -49,6 +49,7 @@ $(HYDRA_BIN): tools/hydra/go.mod tools/hydra/go.sum
 
 bench: $(STAMP)
 	BENCH_SCALE=$(BENCH_SCALE) $(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.apply_latency --changes 1000 --runs 3
 
 drift-demo: $(STAMP)
 	$(BIN)/python scripts/drift_demo.py
