@@ -201,14 +201,18 @@ class HydraEmulator:
             return go_response(301, body, headers)
         return go_response(308, b"", headers)
 
-    def _legacy(self, request: Request) -> Response:
-        rest = request.path[len("/clients"):]
+    def _routed(self, request: Request, rest: str) -> Response | None:
+        """The router's answer when ``rest`` (after ``/clients``) is not a route for this method."""
         if rest == "/":
             return self._trailing_slash(request) or self._route_not_found()
         allowed = self._allowed(rest)
         if allowed is None:
             return self._route_not_found()
-        refused = gate(request, allowed)
+        return gate(request, allowed)
+
+    def _legacy(self, request: Request) -> Response:
+        rest = request.path[len("/clients"):]
+        refused = self._routed(request, rest)
         if refused is not None:
             return refused
         location = self._base(self._admin_url, self._admin_server) + "admin/clients" + rest
@@ -223,12 +227,7 @@ class HydraEmulator:
 
     def _clients(self, request: Request, rest: str) -> Response:
         method = request.method
-        if rest == "/":
-            return self._trailing_slash(request) or self._route_not_found()
-        allowed = self._allowed(rest)
-        if allowed is None:
-            return self._route_not_found()
-        refused = gate(request, allowed)
+        refused = self._routed(request, rest)
         if refused is not None:
             return refused
         parts = rest.split("/")[1:] if rest else []
