@@ -33,6 +33,13 @@ PAGE_SIZE_V1 = 500
 MAX_PAGES = 100_000
 
 
+def concurrent_update(exc: AdminAPIError) -> bool:
+    """Hydra's answer when its database refused a transaction that raced another one (seen on
+    real Hydra with SQLite under concurrent deletes): a 400 whose words say so.  Nothing was
+    written, so the request is safe to send again."""
+    return exc.status == 400 and "concurrent update" in exc.server_message
+
+
 def next_link(header: str | None) -> str | None:
     """The URL of ``rel="next"`` in a ``Link`` header, or None."""
     if not header:
@@ -174,15 +181,20 @@ class HydraAdapter:
                     # but re-PUT to be certain the stored object is exactly the desired one.
                     await self.update(kind, key, body)
                     return
+            except AdminAPIError as exc:
+                if not concurrent_update(exc) or attempt == attempts:
+                    raise
+                # The transaction was rolled back: nothing was written, so the POST is safe to repeat.
+                await self.t.retry.sleep(self.t.retry.delay(attempt))
 
     async def update(self, kind: Kind, key: str, body: dict[str, Any]) -> None:
         """PUT the whole client (never PATCH)."""
-        await self.t.request("PUT", self._path(key), body={"client_id": key, **body})
+        await self.t.request("PUT", self._path(key), body={"client_id": key, **body}, retry_if=concurrent_update)
 
     async def delete(self, kind: Kind, key: str) -> None:
         """DELETE the client; one that is already gone counts as deleted."""
         try:
-            await self.t.request("DELETE", self._path(key))
+            await self.t.request("DELETE", self._path(key), retry_if=concurrent_update)
         except NotFound:
             return
 
