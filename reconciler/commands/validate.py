@@ -12,15 +12,14 @@ from pathlib import Path
 
 import click
 
+from reconciler.commands.common import desired_options
 from reconciler.errors import DesiredStateError
 from reconciler.kinds import LEVELS
 from reconciler.loader import load_state, yaml_files
 
 
 @click.command("validate")
-@click.argument("path", type=click.Path(path_type=Path), default=Path("desired-state"))
-@click.option("--var-file", "var_files", type=click.Path(dir_okay=False, path_type=Path), multiple=True,
-              help="YAML mapping of ${var:name} values; repeatable, later files win.")
+@desired_options
 def validate(path: Path, var_files: tuple[Path, ...]) -> None:
     """Validate the desired state under PATH (default: desired-state) without any network call."""
     try:
