@@ -27,11 +27,11 @@ from pathlib import Path
 import httpx
 
 from benchmarks.sandbox import SandboxProcess
-from reconciler.apply import apply
 from reconciler.config import Connection, Options
-from reconciler.fetch import fetch, open_adapters
-from reconciler.loader import load_state
-from reconciler.plan import plan
+from reconciler.load.loader import load_state
+from reconciler.plan.planner import plan
+from reconciler.run.apply import apply
+from reconciler.run.fetch import fetch, open_adapters
 from reconciler.secrets import Secret
 
 RESULTS = Path(__file__).resolve().parent / "results" / "apply-latency.json"

@@ -3,7 +3,7 @@
 The command-line figures say how long a user waits; these say where that time goes.  Here the
 stages run in one fresh process (``python -m benchmarks.planning``) against a seeded sandbox: loading (YAML, models, resolution),
 fetching (HTTP, JSON, Hydra secret fingerprints) and planning (normalise + diff, the pure
-``reconciler.plan.plan``), each timed with ``time.process_time`` (CPU of the whole process, so
+``reconciler.plan.planner.plan``), each timed with ``time.process_time`` (CPU of the whole process, so
 the fingerprint threads count) and the wall clock.  Planning CPU per unchanged object is the
 issue's figure: it is the cost a plan adds for every object that needs nothing.
 """
@@ -23,14 +23,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.changes import Action, Plan
 from reconciler.config import Connection, Options
-from reconciler.fetch import fetch, open_adapters
-from reconciler.kinds import ResolvedState
-from reconciler.live import LiveState
-from reconciler.loader import load_state
-from reconciler.plan import plan
+from reconciler.load.loader import load_state
+from reconciler.plan.changes import Action, Plan
+from reconciler.plan.planner import plan
+from reconciler.run.fetch import fetch, open_adapters
 from reconciler.secrets import Secret
+from reconciler.state.kinds import ResolvedState
+from reconciler.state.live import LiveState
 
 
 @dataclass(frozen=True)

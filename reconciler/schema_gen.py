@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any, Final
 
-from reconciler.models.desired import DesiredStateFile
+from reconciler.state.models.desired import DesiredStateFile
 
 SCHEMA_FILE: Final = "desired-state.schema.json"
 SCHEMA_ID: Final = "https://reconcile.invalid/schemas/desired-state.schema.json"

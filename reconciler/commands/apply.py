@@ -13,7 +13,6 @@ from typing import Any, NoReturn
 
 import click
 
-from reconciler.changes import Plan
 from reconciler.commands.common import (
     build_connection,
     build_options,
@@ -24,10 +23,11 @@ from reconciler.commands.common import (
     ownership_options,
 )
 from reconciler.commands.plan import prune_options
-from reconciler.engine import Run, plan_and_apply
+from reconciler.plan.changes import Plan
 from reconciler.report import render_plan
 from reconciler.report.colors import use_color
 from reconciler.report.progress import ApplyPrinter
+from reconciler.run.engine import Run, plan_and_apply
 
 
 @click.command("apply")
@@ -47,7 +47,7 @@ def apply_command(path: Path, var_files: tuple[Path, ...], auto_approve: bool, p
     """Apply the desired state under PATH (or a plan file saved by `reconcile plan --out`)."""
     conn = build_connection(kw)
     if path.is_file() and path.suffix == ".json":
-        from reconciler.planfile import apply_saved_plan
+        from reconciler.run.planfile import apply_saved_plan
 
         printers: list[ApplyPrinter] = []
 

@@ -18,9 +18,9 @@ import click
 
 from reconciler.config import DEFAULT_GLOBAL_RULE_PREFIX, Connection, Options
 from reconciler.errors import DesiredStateError, ReconcilerError
-from reconciler.kinds import ResolvedState
-from reconciler.loader import load_state
+from reconciler.load.loader import load_state
 from reconciler.secrets import Secret
+from reconciler.state.kinds import ResolvedState
 
 F = TypeVar("F", bound=Callable[..., Any])
 

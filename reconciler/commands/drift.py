@@ -24,9 +24,9 @@ from reconciler.commands.common import (
     load_or_exit,
     ownership_options,
 )
-from reconciler.drift import classify, drift_options
-from reconciler.engine import make_plan
+from reconciler.plan.drift import classify, drift_options
 from reconciler.report.drift import INCOMPLETE_DRIFT, render_drift
+from reconciler.run.engine import make_plan
 
 
 @click.command("drift")

@@ -19,7 +19,7 @@ from reconciler.commands.common import (
     handle_errors,
     ownership_options,
 )
-from reconciler.dump import dump_live, write_dump
+from reconciler.run.dump import dump_live, write_dump
 
 
 @click.command("dump")

@@ -21,9 +21,9 @@ from reconciler.commands.common import (
     load_or_exit,
     ownership_options,
 )
-from reconciler.engine import make_plan
 from reconciler.report import render_plan
 from reconciler.report.colors import use_color
+from reconciler.run.engine import make_plan
 
 
 def prune_options(f: Any) -> Any:
@@ -56,7 +56,7 @@ def plan_command(path: Path, var_files: tuple[Path, ...], fmt: str, out: Path | 
     run = make_plan(desired, conn, options)
     click.echo(render_plan(run.plan, fmt, color=fmt == "text" and use_color(sys.stdout)), nl=False)  # type: ignore[arg-type]
     if out is not None:
-        from reconciler.planfile import save_plan
+        from reconciler.run.planfile import save_plan
 
         save_plan(out, run.plan, desired, path=path, var_files=var_files, options=options, live=run.live, conn=conn)
         click.echo(f"Saved the plan to {out}; apply it with: reconcile apply {out}", err=True)

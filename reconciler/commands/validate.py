@@ -14,8 +14,8 @@ import click
 
 from reconciler.commands.common import desired_options
 from reconciler.errors import DesiredStateError
-from reconciler.kinds import LEVELS
-from reconciler.loader import load_state, yaml_files
+from reconciler.load.loader import load_state, yaml_files
+from reconciler.state.kinds import LEVELS
 
 
 @click.command("validate")

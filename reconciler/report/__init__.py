@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from reconciler.changes import ApplyResult, Plan
+from reconciler.plan.changes import ApplyResult, Plan
 from reconciler.report.colors import use_color
 from reconciler.report.drift import drift_document, render_drift
 from reconciler.report.json_out import (

@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from typing import Final, Protocol
 
-from reconciler.changes import Action, Outcome
+from reconciler.plan.changes import Action, Outcome
 
 RESET: Final = "\x1b[0m"
 BOLD: Final = "\x1b[1m"

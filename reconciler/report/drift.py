@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from reconciler.changes import FieldChange, FieldOp
-from reconciler.drift import FINDING_ORDER, DriftReport, Finding, FindingKind
+from reconciler.plan.changes import FieldChange, FieldOp
+from reconciler.plan.drift import FINDING_ORDER, DriftReport, Finding, FindingKind
 from reconciler.report.json_out import field_change_document
 from reconciler.report.markdown import MAX_DETAILS, MAX_ROWS, _alert, _cell, _code, _fenced, diff_lines
 from reconciler.report.text import INCOMPLETE_BANNER

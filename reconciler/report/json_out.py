@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.changes import ApplyEvent, ApplyResult, Change, FieldChange, Outcome, Plan, Unmanaged
+from reconciler.plan.changes import ApplyEvent, ApplyResult, Change, FieldChange, Outcome, Plan, Unmanaged
 from reconciler.report.values import FORMAT_VERSION, masked, summary_counts, to_json, visible_changes
 
 

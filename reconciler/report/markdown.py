@@ -13,11 +13,11 @@ import re
 from collections import Counter
 from typing import Final
 
-from reconciler.changes import Action, ApplyEvent, ApplyResult, Change, FieldChange, FieldOp, Outcome, Plan
-from reconciler.kinds import LEVEL_OF
+from reconciler.plan.changes import Action, ApplyEvent, ApplyResult, Change, FieldChange, FieldOp, Outcome, Plan
 from reconciler.report.text import INCOMPLETE_BANNER, apply_summary_line
 from reconciler.report.values import compact, flatten, is_sensitive, summary_counts, truncate, visible_changes
 from reconciler.secrets import MASK
+from reconciler.state.kinds import LEVEL_OF
 
 #: Table rows shown before "... and N more".
 MAX_ROWS: Final = 200

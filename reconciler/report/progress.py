@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from typing import Final, Literal, TextIO
 
-from reconciler.changes import ApplyEvent, ApplyResult
+from reconciler.plan.changes import ApplyEvent, ApplyResult
 from reconciler.report.colors import Painter
 from reconciler.report.json_out import apply_document, render_event_json
 from reconciler.report.text import event_line, render_apply_text

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Final
 
-from reconciler.changes import Action, ApplyEvent, ApplyResult, Change, FieldChange, FieldOp, Outcome, Plan
-from reconciler.kinds import LEVEL_OF, Kind
+from reconciler.plan.changes import Action, ApplyEvent, ApplyResult, Change, FieldChange, FieldOp, Outcome, Plan
 from reconciler.report.colors import BOLD, RED, YELLOW, Painter
 from reconciler.report.values import (
     compact,
@@ -24,6 +23,7 @@ from reconciler.report.values import (
     visible_changes,
 )
 from reconciler.secrets import MASK
+from reconciler.state.kinds import LEVEL_OF, Kind
 
 #: Unmanaged objects listed per kind before ``... and N more``.
 UNMANAGED_LIMIT: Final = 20

@@ -13,13 +13,13 @@ import re
 from collections.abc import Iterator
 from typing import Any, Final
 
-from reconciler.changes import Action, Change, Plan
+from reconciler.plan.changes import Action, Change, Plan
 from reconciler.secrets import MASK, Secret, mask
 
 #: The major version of every JSON document and event this package writes.
 FORMAT_VERSION: Final = "1"
 
-_BARE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")  # as reconciler.diff.format_path
+_BARE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")  # as reconciler.plan.diff.format_path
 
 
 def masked(value: Any) -> Any:

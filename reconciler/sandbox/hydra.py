@@ -28,7 +28,6 @@ import uuid
 from typing import Any
 from urllib.parse import quote
 
-from reconciler.models.hydra import LIFESPANS
 from reconciler.sandbox.faults import FaultInjector
 from reconciler.sandbox.http import HTTPServer, Request, Response
 from reconciler.sandbox.hydra_json import dumps, rfc3339_nano, rfc3339_seconds, time_to_utc
@@ -58,6 +57,7 @@ from reconciler.sandbox.hydra_wire import (
     plain_response,
     verify_secret,
 )
+from reconciler.state.models.hydra import LIFESPANS
 
 VERSIONS = ("2.3.0", "1.10.6")
 NOT_FOUND = ClientError(404, "Unable to locate the resource", "")

@@ -21,7 +21,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.models.hydra import LIFESPANS
 from reconciler.sandbox.hydra_json import (
     GoJSONError,
     check_time,
@@ -33,6 +32,7 @@ from reconciler.sandbox.hydra_json import (
     scan_object,
 )
 from reconciler.sandbox.hydra_jwk import JWKError, parse_key
+from reconciler.state.models.hydra import LIFESPANS
 
 # (JSON name, kind, omitempty, v2 only), in Go struct order, which is the response key order.
 FIELDS: tuple[tuple[str, str, bool, bool], ...] = (

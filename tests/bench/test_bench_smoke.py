@@ -25,7 +25,7 @@ from benchmarks.report import Results
 from benchmarks.sandbox import ROOT
 from benchmarks.scenarios import Row
 from benchmarks.variants import referenced_clients, removed, with_creates, with_edits, without
-from reconciler.loader import load_state
+from reconciler.load.loader import load_state
 from reconciler.sandbox.runner import Sandbox
 
 SCALE = tiny(20)

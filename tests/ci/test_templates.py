@@ -21,7 +21,7 @@ from yamllint import linter  # type: ignore[import-untyped]
 from yamllint.config import YamlLintConfig  # type: ignore[import-untyped]
 
 from reconciler.cli import cli
-from reconciler.models.desired import DesiredStateFile
+from reconciler.state.models.desired import DesiredStateFile
 
 from .templates import (
     APPLY_WF,

@@ -19,8 +19,8 @@ from click.testing import CliRunner, Result
 
 from reconciler.cli import cli
 from reconciler.config import Connection, Options
-from reconciler.engine import Run, make_plan
-from reconciler.loader import load_state
+from reconciler.load.loader import load_state
+from reconciler.run.engine import Run, make_plan
 from reconciler.sandbox.runner import Sandbox
 from reconciler.secrets import Secret
 

@@ -13,12 +13,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from reconciler.changes import Plan
 from reconciler.config import Options
-from reconciler.kinds import Kind
-from reconciler.live import LiveObject, LiveState, ServerInfo
-from reconciler.loader import load_state
-from reconciler.plan import plan
+from reconciler.load.loader import load_state
+from reconciler.plan.changes import Plan
+from reconciler.plan.planner import plan
+from reconciler.state.kinds import Kind
+from reconciler.state.live import LiveObject, LiveState, ServerInfo
 
 
 def live_to_json(live: LiveState) -> dict[str, Any]:

@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
-from reconciler.adapters.apisix import ApisixAdapter
-from reconciler.adapters.http import RetryPolicy, Transport, make_client
-from reconciler.adapters.hydra import HydraAdapter, next_link
 from reconciler.errors import AdminAPIError
-from reconciler.kinds import Kind
+from reconciler.run.adapters.apisix import ApisixAdapter
+from reconciler.run.adapters.http import RetryPolicy, Transport, make_client
+from reconciler.run.adapters.hydra import HydraAdapter, next_link
+from reconciler.state.kinds import Kind
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from reconciler.changes import Action
-from reconciler.engine import Run
-from reconciler.kinds import Kind
+from reconciler.plan.changes import Action
+from reconciler.run.engine import Run
+from reconciler.state.kinds import Kind
 
 from .conftest import Outcome, Stage, make_stage
 from .states import ALL_KINDS, ALL_PLUGINS

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from reconciler import normalize
-from reconciler.diff import diff
-from reconciler.kinds import Kind
-from reconciler.normalize import apisix_live_view, canonical, hydra_view, secretize
+from reconciler.plan import normalize
+from reconciler.plan.diff import diff
+from reconciler.plan.normalize import apisix_live_view, canonical, hydra_view, secretize
 from reconciler.secrets import Secret
+from reconciler.state.kinds import Kind
 
 
 def apisix_compare(kind: Kind, key: str, desired: dict[str, Any], live: dict[str, Any],

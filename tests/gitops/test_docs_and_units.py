@@ -7,15 +7,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from reconciler.changes import Action, Change, FieldChange, FieldOp, Plan, Unmanaged
 from reconciler.config import Options
-from reconciler.drift import FindingKind, classify, drift_options
-from reconciler.dump import env_name, strip_defaults
-from reconciler.kinds import DesiredObject, Kind, ResolvedState
-from reconciler.live import LiveObject, LiveState
-from reconciler.planfile import save_plan
+from reconciler.plan.changes import Action, Change, FieldChange, FieldOp, Plan, Unmanaged
+from reconciler.plan.drift import FindingKind, classify, drift_options
 from reconciler.report.drift import drift_document, render_drift
+from reconciler.run.dump import env_name, strip_defaults
+from reconciler.run.planfile import save_plan
 from reconciler.secrets import Secret
+from reconciler.state.kinds import DesiredObject, Kind, ResolvedState
+from reconciler.state.live import LiveObject, LiveState
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "json-output.md"
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from reconciler.config import Connection, Options
-from reconciler.dump import dump_live
+from reconciler.run.dump import dump_live
 from reconciler.sandbox.runner import Sandbox
 from reconciler.secrets import Secret
 

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from reconciler.cli import cli
 from reconciler.errors import DesiredStateError
-from reconciler.loader import load_state
+from reconciler.load.loader import load_state
 
 BROKEN = Path(__file__).parent / "broken"
 CASES = sorted(p for p in BROKEN.iterdir() if p.is_dir())

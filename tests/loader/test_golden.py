@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from reconciler.kinds import Kind, ResolvedState
-from reconciler.loader import load_state
+from reconciler.load.loader import load_state
 from reconciler.secrets import Secret, mask
+from reconciler.state.kinds import Kind, ResolvedState
 
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import fingerprints, loadcache
-from reconciler.kinds import Kind, ResolvedState
-from reconciler.loader import load_state
-from reconciler.normalize import canonical
+from reconciler.load import cache as loadcache
+from reconciler.load.loader import load_state
+from reconciler.plan.normalize import canonical
 from reconciler.secrets import Secret, contains_secret
+from reconciler.state import fingerprints
+from reconciler.state.kinds import Kind, ResolvedState
 
 from .conftest import RICH_ENV
 
@@ -96,7 +97,7 @@ def test_switched_off(cache: Path, rich: Path, monkeypatch: pytest.MonkeyPatch) 
 
 def test_a_secret_of_unknown_origin_is_never_cached(cache: Path) -> None:
     state = ResolvedState(objects={Kind.CONSUMER: {}}, systems=frozenset({"apisix"}))
-    from reconciler.kinds import DesiredObject
+    from reconciler.state.kinds import DesiredObject
 
     state.objects[Kind.CONSUMER]["x"] = DesiredObject(Kind.CONSUMER, "x", {"plugins": {"key-auth": {
         "key": Secret("no-origin")}}})

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import DesiredStateError
-from reconciler.kinds import Kind
-from reconciler.loader import load_state, yaml_files
-from reconciler.models.durations import normalize_duration, parse_duration
+from reconciler.load.loader import load_state, yaml_files
+from reconciler.load.variables import VariableError, Variables
+from reconciler.load.yamlfile import MAX_ALIAS_NODES
 from reconciler.secrets import Secret
-from reconciler.variables import VariableError, Variables
-from reconciler.yamlfile import MAX_ALIAS_NODES
+from reconciler.state.kinds import Kind
+from reconciler.state.models.durations import normalize_duration, parse_duration
 
 
 def variables(tmp_path: Path, **vars_: object) -> Variables:

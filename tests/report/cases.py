@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.changes import (
+from reconciler.plan.changes import (
     Action,
     ApplyEvent,
     ApplyResult,
@@ -21,8 +21,8 @@ from reconciler.changes import (
     Plan,
     Unmanaged,
 )
-from reconciler.kinds import Kind
 from reconciler.secrets import Secret
+from reconciler.state.kinds import Kind
 
 CANARY = "CANARY-9f3c-do-not-print"
 MARKER = {"managed-by": "reconcile"}

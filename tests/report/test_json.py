@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from reconciler.changes import Plan
+from reconciler.plan.changes import Plan
 from reconciler.report import FORMAT_VERSION, render_apply_result, render_plan
 from reconciler.report.json_out import render_event_json
 

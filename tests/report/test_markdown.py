@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from reconciler.changes import Action, Change, FieldChange, FieldOp, Plan
-from reconciler.kinds import Kind
+from reconciler.plan.changes import Action, Change, FieldChange, FieldOp, Plan
 from reconciler.report import render_apply_result, render_plan
 from reconciler.report.markdown import MAX_DETAIL_LINES, MAX_ROWS, MAX_VALUE, diff_lines
+from reconciler.state.kinds import Kind
 
 from .cases import APPLY_CASES, PLAN_CASES, apply_result_from_dict, plan_from_dict
 

@@ -6,10 +6,10 @@ import io
 
 import pytest
 
-from reconciler.changes import Action, ApplyEvent, ApplyResult, Change, FieldChange, FieldOp, Outcome, Plan
-from reconciler.kinds import Kind
+from reconciler.plan.changes import Action, ApplyEvent, ApplyResult, Change, FieldChange, FieldOp, Outcome, Plan
 from reconciler.report import ApplyPrinter, render_apply_result, render_plan
 from reconciler.secrets import MASK
+from reconciler.state.kinds import Kind
 
 from .cases import APPLY_CASES, CANARY, PLAN_CASES, apply_result_from_dict, plan_from_dict, secret
 

@@ -9,10 +9,10 @@ import threading
 
 import pytest
 
-from reconciler.changes import Action, ApplyEvent, Change, Outcome
-from reconciler.kinds import Kind
+from reconciler.plan.changes import Action, ApplyEvent, Change, Outcome
 from reconciler.report import ApplyPrinter
 from reconciler.report.progress import BAR_THRESHOLD, progress_bar
+from reconciler.state.kinds import Kind
 
 
 def events(n: int) -> list[ApplyEvent]:
@@ -121,7 +121,7 @@ def test_unknown_format() -> None:
 
 
 def test_finish_ends_the_json_stream_with_one_result_line() -> None:
-    from reconciler.changes import ApplyResult
+    from reconciler.plan.changes import ApplyResult
 
     stream = io.StringIO()
     printer = ApplyPrinter(stream, "json", total=3)
@@ -136,7 +136,7 @@ def test_finish_ends_the_json_stream_with_one_result_line() -> None:
 
 
 def test_finish_in_text_closes_the_bar_then_reports() -> None:
-    from reconciler.changes import ApplyResult
+    from reconciler.plan.changes import ApplyResult
 
     stream = io.StringIO()
     batch = events(25)

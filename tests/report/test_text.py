@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.changes import Action, Change, FieldChange, FieldOp, Plan
-from reconciler.kinds import Kind
+from reconciler.plan.changes import Action, Change, FieldChange, FieldOp, Plan
 from reconciler.report import render_apply_result, render_plan
 from reconciler.report.text import UNMANAGED_LIMIT, change_lines, field_change_line
+from reconciler.state.kinds import Kind
 
 from .cases import PLAN_CASES, apply_result_from_dict, plan_from_dict, secret
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from reconciler.config import Options
-from reconciler.kinds import DesiredObject, Kind, ResolvedState
-from reconciler.live import LiveObject, LiveState, ServerInfo
-from reconciler.plan import plan
+from reconciler.plan.planner import plan
+from reconciler.state.kinds import DesiredObject, Kind, ResolvedState
+from reconciler.state.live import LiveObject, LiveState, ServerInfo
 
 
 def _state(labels: dict[str, str]) -> tuple[ResolvedState, LiveState]:

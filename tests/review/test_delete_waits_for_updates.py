@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from reconciler.apply import apply
-from reconciler.changes import Action, Outcome
 from reconciler.config import Options
 from reconciler.errors import ServerError
-from reconciler.kinds import APISIX_KINDS, DesiredObject, Kind, ResolvedState
-from reconciler.live import LiveObject, LiveState, ServerInfo
-from reconciler.plan import plan
+from reconciler.plan.changes import Action, Outcome
+from reconciler.plan.planner import plan
+from reconciler.run.apply import apply
+from reconciler.state.kinds import APISIX_KINDS, DesiredObject, Kind, ResolvedState
+from reconciler.state.live import LiveObject, LiveState, ServerInfo
 
 OURS = {"managed-by": "reconcile"}
 HYDRA_OURS = {"reconcile": {"labels": OURS}}

@@ -6,10 +6,10 @@ team's scheduled check reported drift (exit 2) forever, for a rule it must never
 from __future__ import annotations
 
 from reconciler.config import Options
-from reconciler.drift import FindingKind, classify, drift_options
-from reconciler.kinds import APISIX_KINDS, DesiredObject, Kind, ResolvedState
-from reconciler.live import LiveObject, LiveState, ServerInfo
-from reconciler.plan import plan
+from reconciler.plan.drift import FindingKind, classify, drift_options
+from reconciler.plan.planner import plan
+from reconciler.state.kinds import APISIX_KINDS, DesiredObject, Kind, ResolvedState
+from reconciler.state.live import LiveObject, LiveState, ServerInfo
 
 
 def test_another_teams_global_rule_is_not_drift() -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.kinds import Kind
-from reconciler.loader import load_state
+from reconciler.load.loader import load_state
 from reconciler.secrets import Secret
+from reconciler.state.kinds import Kind
 
 CANARY = "canary-7d41-literal-never-cached"
 STATE = """\

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from reconciler.config import Options
-from reconciler.kinds import APISIX_KINDS
-from reconciler.live import LiveState, ServerInfo
-from reconciler.loader import load_state
-from reconciler.plan import plan
+from reconciler.load.loader import load_state
+from reconciler.plan.planner import plan
 from reconciler.report import render_plan
+from reconciler.state.kinds import APISIX_KINDS
+from reconciler.state.live import LiveState, ServerInfo
 
 CANARY = "canary-91c3-var-file-secret"
 STATE = """\
@@ -47,9 +47,9 @@ def test_unlisted_plugin_secrets_are_masked(tmp_path: Path, fmt: str, monkeypatc
 
 
 def test_dump_replaces_unlisted_plugin_secrets_with_placeholders(tmp_path: Path) -> None:
-    from reconciler.dump import build_dump
-    from reconciler.kinds import Kind
-    from reconciler.live import LiveObject
+    from reconciler.run.dump import build_dump
+    from reconciler.state.kinds import Kind
+    from reconciler.state.live import LiveObject
 
     live = LiveState(read=frozenset(APISIX_KINDS), servers={"apisix": ServerInfo("apisix", "3.18.0")})
     live.objects = {kind: {} for kind in APISIX_KINDS}

@@ -24,21 +24,22 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from reconciler import __version__, fingerprints
-from reconciler.apply import Observer, apply
-from reconciler.changes import Plan
+from reconciler import __version__
 from reconciler.config import Connection, Options
-from reconciler.engine import Run
 from reconciler.errors import DesiredStateError, PlanError
-from reconciler.fetch import fetch, open_adapters
-from reconciler.kinds import HYDRA_KINDS, LEVELS, ResolvedState
-from reconciler.live import LiveObject, LiveState
-from reconciler.loader import load_state
-from reconciler.normalize import canonical, secretize
-from reconciler.plan import plan as make_plan
+from reconciler.load.loader import load_state
+from reconciler.plan.changes import Plan
+from reconciler.plan.normalize import canonical, secretize
+from reconciler.plan.planner import plan as make_plan
 from reconciler.report.json_out import change_document
 from reconciler.report.values import join_path, visible_changes
+from reconciler.run.apply import Observer, apply
+from reconciler.run.engine import Run
+from reconciler.run.fetch import fetch, open_adapters
 from reconciler.secrets import Secret, mask
+from reconciler.state import fingerprints
+from reconciler.state.kinds import HYDRA_KINDS, LEVELS, ResolvedState
+from reconciler.state.live import LiveObject, LiveState
 
 #: The plan file format this version writes and reads.
 FORMAT_VERSION: Final = 1

@@ -15,7 +15,6 @@ from urllib.parse import quote, urljoin
 
 import httpx
 
-from reconciler.adapters.http import Transport, json_body, unexpected
 from reconciler.errors import (
     AdminAPIError,
     Conflict,
@@ -25,8 +24,9 @@ from reconciler.errors import (
     RateLimited,
     ServerError,
 )
-from reconciler.kinds import Kind
-from reconciler.live import ListResult, LiveObject, ServerInfo
+from reconciler.run.adapters.http import Transport, json_body, unexpected
+from reconciler.state.kinds import Kind
+from reconciler.state.live import ListResult, LiveObject, ServerInfo
 
 PAGE_SIZE_V2 = 1000
 PAGE_SIZE_V1 = 500

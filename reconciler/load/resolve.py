@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.errors import DesiredStateError, Problem
-from reconciler.kinds import LEVELS, DesiredObject, Kind, ResolvedState
-from reconciler.models.desired import SECTIONS
-from reconciler.models.durations import normalize_duration
-from reconciler.models.hydra import LIFESPANS
-from reconciler.models.sensitive import mark_secrets
+from reconciler.load.yamlfile import ParsedFile, dotted, find_node, position
 from reconciler.secrets import Secret
-from reconciler.yamlfile import ParsedFile, dotted, find_node, position
+from reconciler.state.kinds import LEVELS, DesiredObject, Kind, ResolvedState
+from reconciler.state.models.desired import SECTIONS
+from reconciler.state.models.durations import normalize_duration
+from reconciler.state.models.hydra import LIFESPANS
+from reconciler.state.models.sensitive import mark_secrets
 
 #: Kinds whose ``plugins`` may hold an openid-connect plugin naming a Hydra client.
 OIDC_KINDS = (Kind.ROUTE, Kind.SERVICE, Kind.PLUGIN_CONFIG, Kind.CONSUMER_GROUP, Kind.GLOBAL_RULE)

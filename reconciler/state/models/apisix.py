@@ -2,7 +2,7 @@
 per-resource checkers) so that what APISIX would reject is rejected here first, with a position.
 
 Cross-object rules (references between ids, one plugin per global rule) need the whole desired
-state and live in ``reconciler.resolve``.
+state and live in ``reconciler.load.resolve``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, PlainValidator, WithJsonSchema, model_validator
 
-from reconciler.models.common import USERNAME_PATTERN, Desc, Id, Labels, Name, Strict
-from reconciler.models.plugins import AUTH_PLUGINS, ConsumerPlugins, Plugins
+from reconciler.state.models.common import USERNAME_PATTERN, Desc, Id, Labels, Name, Strict
+from reconciler.state.models.plugins import AUTH_PLUGINS, ConsumerPlugins, Plugins
 
 Method = Literal["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE", "PURGE"]
 HOST_PATTERN = r"^\*?[0-9a-zA-Z-._\[\]:]+$"

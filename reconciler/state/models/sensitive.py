@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from reconciler.kinds import Kind
 from reconciler.secrets import Secret
+from reconciler.state.kinds import Kind
 
 _REDIS: Final = (("redis_password",), ("sentinel_password",))
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from reconciler.models.common import Strict
+from reconciler.state.models.common import Strict
 
 PosInt = Annotated[int, Field(ge=1)]
 

@@ -34,10 +34,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from reconciler import __version__, fingerprints
-from reconciler.kinds import DesiredObject, Kind, ResolvedState
+from reconciler import __version__
+from reconciler.load.variables import VariableError, Variables
 from reconciler.secrets import Secret, contains_secret
-from reconciler.variables import VariableError, Variables
+from reconciler.state import fingerprints
+from reconciler.state.kinds import DesiredObject, Kind, ResolvedState
 
 FORMAT: Final = 1
 KEY_ITERATIONS: Final = 100_000

@@ -15,10 +15,10 @@ from typing import Any
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import SchemaError
 
-from reconciler import defaults
-from reconciler.kinds import APISIX_KINDS, Kind, ResolvedState
-from reconciler.normalize import Schemas, schema_type
+from reconciler.plan import defaults
+from reconciler.plan.normalize import Schemas, schema_type
 from reconciler.secrets import Secret
+from reconciler.state.kinds import APISIX_KINDS, Kind, ResolvedState
 
 #: Keys APISIX keeps in served schemas that are not JSON Schema keywords.
 _NOT_KEYWORDS = ("encrypt_fields", "$comment")

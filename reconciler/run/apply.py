@@ -16,14 +16,14 @@ from collections.abc import Callable
 from itertools import groupby
 from typing import Any
 
-from reconciler import fingerprints
-from reconciler.adapters.http import REQUESTS_SENT
-from reconciler.changes import Action, ApplyEvent, ApplyResult, Change, Outcome, Plan
 from reconciler.config import HYDRA_METADATA_KEY
 from reconciler.errors import ReconcilerError
-from reconciler.fetch import Adapters
-from reconciler.kinds import LEVEL_OF, Kind
+from reconciler.plan.changes import Action, ApplyEvent, ApplyResult, Change, Outcome, Plan
+from reconciler.run.adapters.http import REQUESTS_SENT
+from reconciler.run.fetch import Adapters
 from reconciler.secrets import Secret
+from reconciler.state import fingerprints
+from reconciler.state.kinds import LEVEL_OF, Kind
 
 Observer = Callable[[ApplyEvent], None]
 

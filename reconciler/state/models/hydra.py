@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from reconciler.models.common import Strict
-from reconciler.models.durations import parse_duration
+from reconciler.state.models.common import Strict
+from reconciler.state.models.durations import parse_duration
 
 GRANT_TYPES = (
     "authorization_code",

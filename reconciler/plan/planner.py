@@ -15,14 +15,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from reconciler import fingerprints
-from reconciler.changes import Action, Change, FieldChange, FieldOp, Plan, Unmanaged
 from reconciler.config import DEFAULT_GLOBAL_RULE_PREFIX, HYDRA_METADATA_KEY, Options
-from reconciler.diff import diff
-from reconciler.kinds import LABELLED, LEVEL_OF, LEVELS, DesiredObject, Kind, ResolvedState
-from reconciler.live import LiveObject, LiveState
-from reconciler.models.sensitive import mark_secrets
-from reconciler.normalize import (
+from reconciler.plan.changes import Action, Change, FieldChange, FieldOp, Plan, Unmanaged
+from reconciler.plan.diff import diff
+from reconciler.plan.normalize import (
     apisix_compare,
     apisix_desired_view,
     apisix_live_view,
@@ -31,9 +27,13 @@ from reconciler.normalize import (
     same_json,
     secretize,
 )
-from reconciler.ownership import owner_state
-from reconciler.schemacheck import check_plugins
+from reconciler.plan.ownership import owner_state
+from reconciler.plan.schemacheck import check_plugins
 from reconciler.secrets import Secret
+from reconciler.state import fingerprints
+from reconciler.state.kinds import LABELLED, LEVEL_OF, LEVELS, DesiredObject, Kind, ResolvedState
+from reconciler.state.live import LiveObject, LiveState
+from reconciler.state.models.sensitive import mark_secrets
 
 V2_ONLY_FIELDS = frozenset({"access_token_strategy", "skip_consent", "skip_logout_consent"})
 #: Why a global rule under a selector and the shared prefix is left alone: nobody can tell

@@ -11,14 +11,14 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reconciler.apply import Observer, apply
-from reconciler.changes import ApplyResult, Plan
 from reconciler.config import Connection, Options
 from reconciler.errors import PlanError
-from reconciler.fetch import Adapters, fetch, open_adapters
-from reconciler.kinds import ResolvedState
-from reconciler.live import LiveState
-from reconciler.plan import plan
+from reconciler.plan.changes import ApplyResult, Plan
+from reconciler.plan.planner import plan
+from reconciler.run.apply import Observer, apply
+from reconciler.run.fetch import Adapters, fetch, open_adapters
+from reconciler.state.kinds import ResolvedState
+from reconciler.state.live import LiveState
 
 
 @dataclass(repr=False)

@@ -14,7 +14,7 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from reconciler.changes import FieldChange, FieldOp
+from reconciler.plan.changes import FieldChange, FieldOp
 from reconciler.secrets import Secret
 
 _TOKEN = "\x00secret:"

@@ -25,13 +25,7 @@ import yaml
 
 from reconciler.config import Connection, Options
 from reconciler.errors import PlanError, ReconcilerError
-from reconciler.fetch import fetch, open_adapters
-from reconciler.kinds import LEVELS, Kind, ResolvedState
-from reconciler.live import LiveObject, LiveState
-from reconciler.models.desired import SECTIONS
-from reconciler.models.hydra import OAuth2Client
-from reconciler.models.sensitive import PLUGIN_SECRETS, SECRET_FIELD_NAMES
-from reconciler.normalize import (
+from reconciler.plan.normalize import (
     apisix_live_view,
     canonical,
     fill_defaults,
@@ -39,8 +33,14 @@ from reconciler.normalize import (
     hydra_view,
     schema_type,
 )
-from reconciler.ownership import carries, object_labels
+from reconciler.plan.ownership import carries, object_labels
+from reconciler.run.fetch import fetch, open_adapters
 from reconciler.secrets import Secret
+from reconciler.state.kinds import LEVELS, Kind, ResolvedState
+from reconciler.state.live import LiveObject, LiveState
+from reconciler.state.models.desired import SECTIONS
+from reconciler.state.models.hydra import OAuth2Client
+from reconciler.state.models.sensitive import PLUGIN_SECRETS, SECRET_FIELD_NAMES
 
 Scope = Literal["owned", "selector", "all"]
 SCHEMA_PATH: Final = Path("schemas") / "desired-state.schema.json"

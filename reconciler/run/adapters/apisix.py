@@ -16,10 +16,10 @@ from typing import Any
 
 import httpx
 
-from reconciler.adapters.http import Transport, json_body, unexpected
 from reconciler.errors import AdminAPIError, NotFound, Unauthorized
-from reconciler.kinds import APISIX_PATH, Kind
-from reconciler.live import ListResult, LiveObject, ServerInfo
+from reconciler.run.adapters.http import Transport, json_body, unexpected
+from reconciler.state.kinds import APISIX_PATH, Kind
+from reconciler.state.live import ListResult, LiveObject, ServerInfo
 
 ADMIN = "/apisix/admin"
 PAGE_SIZE = 500

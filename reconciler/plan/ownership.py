@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.config import Options
-from reconciler.kinds import Kind
-from reconciler.normalize import hydra_split_metadata
+from reconciler.plan.normalize import hydra_split_metadata
+from reconciler.state.kinds import Kind
 
 
 def object_labels(kind: Kind, body: dict[str, Any]) -> dict[str, Any]:

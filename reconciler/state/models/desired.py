@@ -12,8 +12,8 @@ from typing import Final
 
 from pydantic import ConfigDict, Field
 
-from reconciler.kinds import Kind
-from reconciler.models.apisix import (
+from reconciler.state.kinds import Kind
+from reconciler.state.models.apisix import (
     SSL,
     Consumer,
     ConsumerGroup,
@@ -24,8 +24,8 @@ from reconciler.models.apisix import (
     Service,
     Upstream,
 )
-from reconciler.models.common import Strict
-from reconciler.models.hydra import OAuth2Client
+from reconciler.state.models.common import Strict
+from reconciler.state.models.hydra import OAuth2Client
 
 
 class HydraSection(Strict):

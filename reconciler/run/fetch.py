@@ -18,17 +18,18 @@ from dataclasses import dataclass
 
 import httpx
 
-from reconciler import fingerprints, loadcache
-from reconciler.adapters.apisix import ApisixAdapter
-from reconciler.adapters.base import Adapter
-from reconciler.adapters.http import RateLimiter, RetryPolicy, Transport, make_client
-from reconciler.adapters.hydra import HydraAdapter
 from reconciler.config import Connection
 from reconciler.errors import PlanError
-from reconciler.kinds import APISIX_KINDS, HYDRA_KINDS, Kind, ResolvedState
-from reconciler.live import LiveState
-from reconciler.normalize import hydra_split_metadata, plugin_names, schema_type
+from reconciler.load import cache as loadcache
+from reconciler.plan.normalize import hydra_split_metadata, plugin_names, schema_type
+from reconciler.run.adapters.apisix import ApisixAdapter
+from reconciler.run.adapters.base import Adapter
+from reconciler.run.adapters.http import RateLimiter, RetryPolicy, Transport, make_client
+from reconciler.run.adapters.hydra import HydraAdapter
 from reconciler.secrets import Secret
+from reconciler.state import fingerprints
+from reconciler.state.kinds import APISIX_KINDS, HYDRA_KINDS, Kind, ResolvedState
+from reconciler.state.live import LiveState
 
 
 @dataclass

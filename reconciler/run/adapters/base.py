@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from reconciler.kinds import Kind
-from reconciler.live import ListResult, LiveObject, ServerInfo
+from reconciler.state.kinds import Kind
+from reconciler.state.live import ListResult, LiveObject, ServerInfo
 
 __all__ = ["Adapter", "ListResult", "LiveObject", "ServerInfo"]
 

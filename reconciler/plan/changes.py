@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from reconciler.kinds import LEVEL_OF, Kind
+from reconciler.state.kinds import LEVEL_OF, Kind
 
 
 class Action(StrEnum):

@@ -18,8 +18,8 @@ from typing import Any, Final
 import yaml
 
 from reconciler.errors import Problem
+from reconciler.load.variables import VariableError, Variables
 from reconciler.secrets import Secret
-from reconciler.variables import VariableError, Variables
 
 #: Nodes an alias may expand to, in total per file, before the file is refused.
 MAX_ALIAS_NODES: Final = 200_000

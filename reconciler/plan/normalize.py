@@ -23,12 +23,12 @@ from typing import Any
 
 import orjson
 
-from reconciler import defaults
 from reconciler.config import HYDRA_METADATA_KEY
-from reconciler.kinds import LABELLED, Kind
-from reconciler.models.hydra import LIFESPANS
-from reconciler.models.sensitive import SECRET_FIELD_NAMES
+from reconciler.plan import defaults
 from reconciler.secrets import Secret
+from reconciler.state.kinds import LABELLED, Kind
+from reconciler.state.models.hydra import LIFESPANS
+from reconciler.state.models.sensitive import SECRET_FIELD_NAMES
 
 # --- canonical equality -----------------------------------------------------------------
 

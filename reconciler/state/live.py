@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.kinds import Kind
+from reconciler.state.kinds import Kind
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """Load a desired state: YAML files -> validated, merged, resolved ``ResolvedState``.
 
 The entry point of the pipeline.  It reads every ``*.yaml``/``*.yml`` file under a path, turns
-each into data with positions (``reconciler.yamlfile``), substitutes ``${...}`` references,
+each into data with positions (``reconciler.load.yamlfile``), substitutes ``${...}`` references,
 validates each file against ``DesiredStateFile`` and maps every pydantic error back to a line
-and column, then hands the valid files to ``reconciler.resolve``.  It collects *every* problem
+and column, then hands the valid files to ``reconciler.load.resolve``.  It collects *every* problem
 before raising, so one run of ``reconcile validate`` shows them all.
 """
 
@@ -17,14 +17,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from reconciler import loadcache
 from reconciler.errors import Problem
-from reconciler.kinds import ResolvedState
-from reconciler.models.desired import DesiredStateFile
-from reconciler.resolve import resolve
+from reconciler.load import cache as loadcache
+from reconciler.load.resolve import resolve
+from reconciler.load.variables import Variables
+from reconciler.load.yamlfile import ParsedFile, compose, dotted, find_node, parse_file, position, to_data
 from reconciler.secrets import wire
-from reconciler.variables import Variables
-from reconciler.yamlfile import ParsedFile, compose, dotted, find_node, parse_file, position, to_data
+from reconciler.state.kinds import ResolvedState
+from reconciler.state.models.desired import DesiredStateFile
 
 __all__ = ["load_state", "read_var_files", "yaml_files"]
 

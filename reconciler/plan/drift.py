@@ -15,12 +15,12 @@ import dataclasses
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from reconciler.changes import Action, FieldChange, Plan
 from reconciler.config import Options
-from reconciler.kinds import LEVEL_OF, Kind, ResolvedState
-from reconciler.live import LiveObject, LiveState
-from reconciler.ownership import object_labels, owner_state
-from reconciler.plan import SHARED_GLOBAL_RULE
+from reconciler.plan.changes import Action, FieldChange, Plan
+from reconciler.plan.ownership import object_labels, owner_state
+from reconciler.plan.planner import SHARED_GLOBAL_RULE
+from reconciler.state.kinds import LEVEL_OF, Kind, ResolvedState
+from reconciler.state.live import LiveObject, LiveState
 
 
 class FindingKind(StrEnum):

@@ -1,0 +1,1 @@
+"""Loading: YAML files -> validated, merged, resolved desired state (no network)."""

@@ -1,0 +1,1 @@
+"""What a state is made of: the kinds registry, the desired-state models, live objects and fingerprints."""
