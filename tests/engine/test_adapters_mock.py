@@ -154,3 +154,27 @@ def test_apisix_delete_retries_only_the_still_using_it_400() -> None:
     adapter = ApisixAdapter(_transport(lambda request: answers.pop(0), sleeps))
     asyncio.run(adapter.delete(Kind.UPSTREAM, "u"))
     assert answers == [] and len(sleeps) == 1
+
+
+def test_plugin_schemas_are_read_at_once_and_each_only_once() -> None:
+    in_flight, most, paths = [0], [0], []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        paths.append(request.url.path)
+        in_flight[0] += 1
+        most[0] = max(most[0], in_flight[0])
+        await asyncio.sleep(0.05)  # a schema GET that takes a while: the others must not wait for it
+        in_flight[0] -= 1
+        return httpx.Response(200, json={"type": "object"})
+
+    async def run() -> list[Any]:
+        client = make_client(timeout=5, transport=httpx.MockTransport(handler))
+        adapter = ApisixAdapter(Transport(client, "http://server"))
+        names = ["cors", "limit-count", "cors", "proxy-rewrite", "cors"]
+        return await asyncio.gather(*(adapter.plugin_schema(name) for name in names))
+
+    schemas = asyncio.run(run())
+    assert schemas == [{"type": "object"}] * 5
+    assert sorted(paths) == ["/apisix/admin/schema/plugins/cors", "/apisix/admin/schema/plugins/limit-count",
+                             "/apisix/admin/schema/plugins/proxy-rewrite"]
+    assert most[0] == 3

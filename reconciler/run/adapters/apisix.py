@@ -38,7 +38,9 @@ class ApisixAdapter:
         self.info: ServerInfo | None = None
         self.envelope = "v3"
         self._schemas: dict[tuple[str, str], dict[str, Any] | None] = {}
-        self._schema_lock = asyncio.Lock()
+        #: one lock per schema, so that different schemas are read at the same time while two
+        #: asks for the same one send a single GET
+        self._schema_locks: dict[tuple[str, str], asyncio.Lock] = {}
 
     async def detect(self) -> ServerInfo:
         """Read the version from the ``Server: APISIX/x.y.z`` header of a cheap list call."""
@@ -171,7 +173,7 @@ class ApisixAdapter:
         cache_key = (name, schema_type)
         if cache_key in self._schemas:
             return self._schemas[cache_key]
-        async with self._schema_lock:
+        async with self._schema_locks.setdefault(cache_key, asyncio.Lock()):
             if cache_key in self._schemas:
                 return self._schemas[cache_key]
             params = {"schema_type": schema_type} if schema_type != "main" else None
