@@ -1,29 +1,45 @@
-"""Sub-commands of ``reconcile``, one module each; ``COMMANDS`` lists them in help order."""
+"""Sub-commands of ``reconcile``, one module each; ``COMMANDS`` lists them in help order.
+
+Each entry names the module and the attribute that hold the command, and carries the first
+paragraph of its help, which ``reconcile --help`` shortens and prints, so that listing the
+commands imports none of them: a command (with pydantic, httpx, deepdiff, jsonschema or the
+sandbox behind it) is imported only when it runs (click's lazy-group pattern, in ``cli.py``).
+A test checks each summary against the command's own docstring.
+"""
 
 from __future__ import annotations
 
-import click
+from typing import NamedTuple
 
-COMMANDS: list[click.Command] = []
 
-from reconciler.commands.schema import schema  # noqa: E402
-from reconciler.commands.validate import validate  # noqa: E402
+class LazyCommand(NamedTuple):
+    """Where a sub-command lives, and the first paragraph of its help."""
 
-COMMANDS += [validate, schema]
+    module: str
+    attribute: str
+    summary: str
 
-from reconciler.commands.apply import apply_command  # noqa: E402
-from reconciler.commands.plan import plan_command  # noqa: E402
 
-COMMANDS += [plan_command, apply_command]
-
-from reconciler.commands.drift import drift_command  # noqa: E402
-
-COMMANDS.append(drift_command)
-
-from reconciler.commands.dump import dump_command  # noqa: E402
-
-COMMANDS.append(dump_command)
-
-from reconciler.commands.sandbox import sandbox  # noqa: E402
-
-COMMANDS.append(sandbox)
+COMMANDS: dict[str, LazyCommand] = {
+    "validate": LazyCommand(
+        "reconciler.commands.validate", "validate",
+        "Validate the desired state under PATH (default: desired-state) without any network call."),
+    "schema": LazyCommand(
+        "reconciler.commands.schema", "schema",
+        "Write DIR/desired-state.schema.json, generated from the desired-state models."),
+    "plan": LazyCommand(
+        "reconciler.commands.plan", "plan_command",
+        "Show what apply would change for the desired state under PATH."),
+    "apply": LazyCommand(
+        "reconciler.commands.apply", "apply_command",
+        "Apply the desired state under PATH (or a plan file saved by `reconcile plan --out`)."),
+    "drift": LazyCommand(
+        "reconciler.commands.drift", "drift_command",
+        "Compare live state with the desired state under PATH; exit 0 in sync, 2 drift, 1 error."),
+    "dump": LazyCommand(
+        "reconciler.commands.dump", "dump_command",
+        "Write the live objects as desired-state YAML files under --out."),
+    "sandbox": LazyCommand(
+        "reconciler.commands.sandbox", "sandbox",
+        "Run loopback Hydra and APISIX admin servers until Ctrl-C or SIGTERM."),
+}

@@ -1,9 +1,9 @@
 """Field-level differences between two normalised bodies: the only place deepdiff is used.
 
 The planner first decides equality with canonical JSON (cheap); this module runs only to
-explain a difference that exists.  Secrets are swapped for opaque tokens before deepdiff sees
-them (deepdiff would otherwise look inside the ``Secret`` object and report its value) and
-come back as ``Secret`` objects, so the renderers mask them.
+explain a difference that exists, and imports deepdiff only then.  Secrets are swapped for
+opaque tokens before deepdiff sees them (deepdiff would otherwise look inside the ``Secret``
+object and report its value) and come back as ``Secret`` objects, so the renderers mask them.
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import re
 from typing import Any
-
-from deepdiff import DeepDiff
 
 from reconciler.plan.changes import FieldChange, FieldOp
 from reconciler.secrets import Secret
@@ -60,6 +58,8 @@ def format_path(parts: list[Any]) -> str:
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[FieldChange, ...]:
     """The changed fields going from ``before`` (live) to ``after`` (desired), ordered by path."""
+    from deepdiff import DeepDiff  # a slow import, needed only once a difference exists
+
     secrets: dict[str, Secret] = {}
     old, new = _tokenize(before, secrets), _tokenize(after, secrets)
     tree = DeepDiff(old, new, view="tree", ignore_order=False, verbose_level=2)

@@ -10,15 +10,15 @@ same-length placeholders first, so that no validation message can quote one.
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
-
-from jsonschema import Draft7Validator
-from jsonschema.exceptions import SchemaError
+from typing import TYPE_CHECKING, Any
 
 from reconciler.plan import defaults
 from reconciler.plan.normalize import Schemas, schema_type
 from reconciler.secrets import Secret
 from reconciler.state.kinds import APISIX_KINDS, Kind, ResolvedState
+
+if TYPE_CHECKING:
+    from jsonschema import Draft7Validator
 
 #: Keys APISIX keeps in served schemas that are not JSON Schema keywords.
 _NOT_KEYWORDS = ("encrypt_fields", "$comment")
@@ -38,6 +38,10 @@ def _validator(schema: dict[str, Any], cache: dict[int, Draft7Validator | None])
     found = cache.get(id(schema), False)
     if found is not False:
         return found  # type: ignore[return-value]
+    # Imported here: a plan that writes no plugin config never needs jsonschema (a slow import).
+    from jsonschema import Draft7Validator
+    from jsonschema.exceptions import SchemaError
+
     clean = {k: v for k, v in schema.items() if k not in _NOT_KEYWORDS}
     try:
         Draft7Validator.check_schema(clean)

@@ -67,7 +67,7 @@ def test_templates_and_docs_use_registered_commands_and_options() -> None:
     assert {"validate", "plan", "apply", "drift"} <= used, used
     errors: list[str] = []
     for inv in found:
-        command = cli.commands.get(inv.sub or "")
+        command = cli.get_command(click.Context(cli), inv.sub or "")
         if command is None:
             errors.append(f"{inv.where}: `{inv.text}`: no registered command {inv.sub!r}")
             continue
