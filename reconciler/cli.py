@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib
 
 import click
-from click.utils import make_default_short_help
 
 from reconciler import __version__
 from reconciler.commands import COMMANDS
@@ -39,13 +38,14 @@ class LazyGroup(click.Group):
         """The commands section of ``--help``, shortened as click does, from the table's summaries."""
         names = self.list_commands(ctx)
         limit = formatter.width - 6 - max(map(len, names), default=0)
-        rows = []
+        rows: list[tuple[str, str]] = []
         for name in names:
             entry = COMMANDS.get(name)
-            command = None if entry is not None else self.get_command(ctx, name)
             if entry is not None:
-                rows.append((name, make_default_short_help(entry.summary, limit)))
-            elif command is not None and not command.hidden:
+                rows.append((name, click.Command(name, help=entry.summary).get_short_help_str(limit)))
+                continue
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
                 rows.append((name, command.get_short_help_str(limit)))
         if rows:
             with formatter.section("Commands"):
