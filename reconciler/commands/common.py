@@ -17,9 +17,10 @@ from typing import Any, TypeVar
 import click
 
 from reconciler.config import DEFAULT_GLOBAL_RULE_PREFIX, Connection, Options
-from reconciler.errors import DesiredStateError, ReconcilerError
+from reconciler.errors import DesiredStateError, PlanError, ReconcilerError
 from reconciler.load.loader import load_state
 from reconciler.secrets import Secret
+from reconciler.state import fingerprints
 from reconciler.state.kinds import ResolvedState
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -93,6 +94,10 @@ def build_connection(kw: dict[str, Any]) -> Connection:
         key = Path(key_file).read_text().strip()
     elif os.environ.get("APISIX_ADMIN_KEY"):
         key = os.environ["APISIX_ADMIN_KEY"]
+    try:  # the operator's fingerprint key, if any: new Hydra secret fingerprints are HMACs under it
+        fingerprints.use_key(fingerprints.key_from(os.environ))
+    except fingerprints.FingerprintKeyError as exc:
+        raise PlanError(str(exc)) from None
     return Connection(
         hydra_admin_url=kw.pop("hydra_admin_url", None),
         apisix_admin_url=kw.pop("apisix_admin_url", None),

@@ -226,7 +226,11 @@ class _Planner:
         extra: list[FieldChange] = []
         ours = {"labels": dict(self.labels)}
         if secret is not None and not (fingerprint and fingerprints.matches(secret, fingerprint)):
-            reasons.append("secret rotated" if fingerprint else "secret set (no fingerprint recorded)")
+            why = fingerprints.unverifiable(fingerprint) if fingerprint else None
+            if why:
+                reasons.append(f"secret re-sent: {why}")
+            else:
+                reasons.append("secret rotated" if fingerprint else "secret set (no fingerprint recorded)")
             ours["secret"] = secret
             send["client_secret"] = secret
             extra.append(FieldChange(FieldOp.CHANGE, "client_secret", Secret("") if fingerprint else None, secret))
