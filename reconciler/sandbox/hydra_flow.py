@@ -172,7 +172,7 @@ class FlowPort:
                     request_url=self.emulator.issuer + "oauth2/auth" + ("?" + query if query else ""),
                     session_id=str(uuid.uuid4()))
         session = self.sessions.get(request.cookies.get(SESSION_COOKIE, ""))
-        if session is not None:
+        if session is not None and "login" not in params.get("prompt", "").split():
             flow.session_id, flow.login_skip, flow.subject = request.cookies[SESSION_COOKIE], True, session["subject"]
         self.flows[flow.login_challenge] = flow
         target = self.emulator.login_url
@@ -278,8 +278,10 @@ class FlowPort:
                 if not subject:
                     raise ClientError(400, "invalid_request", f"{INVALID_REQUEST} Field 'subject' must not be empty.")
                 if flow.login_skip and subject != flow.subject:
-                    raise ClientError(400, "invalid_request", f"{INVALID_REQUEST} Field 'subject' does not match "
-                                      "subject from previous authentication.")
+                    # Another user on a remembered session: Hydra restarts the flow with prompt=login.
+                    del self.flows[challenge]
+                    params = {**flow.params, "prompt": "login"}
+                    return {"redirect_to": self.emulator.issuer + "oauth2/auth?" + urlencode(sorted(params.items()))}
                 flow.subject, flow.login = subject, body
             else:
                 flow.consent = body

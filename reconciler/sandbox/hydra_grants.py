@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 HOUR = 3600
 DEFAULTS = {"access": HOUR, "id": HOUR, "refresh": 720 * HOUR}
 CODE_LIFESPAN = 600
+MIN_NONCE = 8
 _VERIFIER_BAD = re.compile(r"[^\w.\-~]")
 
 
@@ -69,7 +70,10 @@ class Grants:
         """The final step of ``/oauth2/auth``: PKCE parameters checked, then a code."""
         challenge = flow.params.get("code_challenge", "")
         method = flow.params.get("code_challenge_method", "")
-        if challenge and method not in ("S256", "plain", ""):
+        if challenge and method in ("plain", ""):  # Hydra leaves fosite's EnablePKCEPlainChallengeMethod off
+            return {"error": "invalid_request", "error_description": f"{INVALID_REQUEST} Clients must use "
+                    "code_challenge_method=S256, plain is not allowed."}
+        if challenge and method != "S256":
             return {"error": "invalid_request", "error_description": f"{INVALID_REQUEST} The code_challenge_method "
                     "is not supported, use S256 instead."}
         granted = list(consent.get("grant_scope") or [])
@@ -103,10 +107,14 @@ class Grants:
             raise _grant_error("The OAuth 2.0 Client ID from this request does not match the one from the "
                                "authorize request.")
         if (form.get("redirect_uri") or [""])[0] != record["redirect_uri"]:
-            raise _grant_error("The \"redirect_uri\" from this request does not match the one from the authorize "
+            raise _grant_error("The 'redirect_uri' from this request does not match the one from the authorize "
                                "request.")
         self._check_pkce(record, (form.get("code_verifier") or [""])[0])
         record["used"] = True
+        if "openid" in record["scope"] and 0 < len(record["nonce"]) < MIN_NONCE:
+            raise OAuthError(400, "insufficient_entropy", "The request used a security parameter (e.g., anti-replay, "
+                             f"anti-csrf) with insufficient entropy. Parameter 'nonce' is set but does not satisfy "
+                             f"the minimum entropy of {MIN_NONCE} characters.")
         return self._issue(client, record, "authorization_code", nonce=record["nonce"])
 
     @staticmethod
@@ -146,7 +154,7 @@ class Grants:
         for other in self.access.values():
             if other["request_id"] == record["request_id"]:
                 other["active"] = False
-        return self._issue(client, dict(record), "refresh_token", nonce="")
+        return self._issue(client, dict(record), "refresh_token", nonce=record["nonce"])
 
     def _issue(self, client: dict[str, Any], grant: dict[str, Any], kind: str, *, nonce: str) -> dict[str, Any]:
         now = int(time.time())
@@ -221,13 +229,10 @@ class Grants:
         return claims
 
     def revoke(self, client_id: str, token: str) -> None:
-        """RFC 7009 for one client's token; a refresh token takes its access tokens with it."""
+        """RFC 7009 for one client's token: fosite revokes every token of the same grant with it."""
         record = self.access.get(token) or self.refresh.get(token)
-        if record is None or record["client_id"] != client_id:
-            return
-        if record["use"] == "refresh_token":
+        if record is not None and record["client_id"] == client_id:
             self._revoke_request(record["request_id"])
-        record["active"] = False
 
     def _revoke_request(self, request_id: str) -> None:
         for store in (self.access, self.refresh):

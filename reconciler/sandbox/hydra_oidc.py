@@ -30,7 +30,8 @@ LOGOUT_NOT_FOUND = ClientError(404, "Unable to locate the resource", "")
 UNAUTHORIZED = ("The request could not be authorized. Check that you provided valid credentials in the right "
                 "format.")
 JSON_UTF8 = ("Content-Type", "application/json;charset=UTF-8")
-ERROR_PAGE = """<html>
+ERROR_PAGE = """
+<html>
 <head>
 \t<title>An OAuth 2.0 Error Occurred</title>
 </head>
@@ -139,7 +140,7 @@ class OIDCPort:
             challenge = f'Bearer error="request_unauthorized",error_description="{UNAUTHORIZED}"'
             body = json.dumps({"error": "request_unauthorized", "error_description": UNAUTHORIZED},
                               separators=(",", ":")) + "\n"
-            return go_response(401, body.encode(), [("Content-Type", "application/json"),
+            return go_response(401, body.encode(), [NO_CACHE, ("Content-Type", "application/json"),
                                                     ("Www-Authenticate", challenge)])
         return _json(200, claims)
 
@@ -150,10 +151,15 @@ class OIDCPort:
             return refused
         form = _form(request)
         if not form:
-            return _json(400, {"error": "invalid_request", "error_description": f"{INVALID_REQUEST} The POST body "
-                                                                                 "can not be empty."}, JSON_UTF8)
-        token = (form.get("token") or [""])[0]
-        return _json(200, self.emulator.grants.introspection(token), JSON_UTF8)
+            body = {"error": "invalid_request", "error_description": f"{INVALID_REQUEST} The POST body can not be "
+                                                                     "empty."}
+            return go_response(400, (json.dumps(body, separators=(",", ":")) + "\n").encode(),
+                               [("Cache-Control", "no-store"), JSON_UTF8, ("Pragma", "no-cache")])
+        answer = self.emulator.grants.introspection((form.get("token") or [""])[0])
+        if not answer["active"]:  # fosite writes the inactive answer itself, with its own cache headers
+            return go_response(200, b'{"active":false}\n', [("Cache-Control", "no-store"), JSON_UTF8,
+                                                              ("Pragma", "no-cache")])
+        return _json(200, answer, JSON_UTF8)
 
     # --- logout ------------------------------------------------------------------------------
 
