@@ -18,5 +18,7 @@ __all__ = ["Plugin", "make_registry"]
 
 def make_registry(gateway: Gateway) -> dict[str, Plugin]:
     """One instance of every implemented plugin (each keeps its own state: counters, caches)."""
-    plugins: list[Plugin] = []
+    from reconciler.sandbox.gateway.plugins.oidc import OpenIdConnect
+
+    plugins: list[Plugin] = [OpenIdConnect(gateway)]
     return {plugin.name: plugin for plugin in plugins}
