@@ -18,7 +18,9 @@ __all__ = ["Plugin", "make_registry"]
 
 def make_registry(gateway: Gateway) -> dict[str, Plugin]:
     """One instance of every implemented plugin (each keeps its own state: counters, caches)."""
+    from reconciler.sandbox.gateway.plugins.auth import BasicAuth, KeyAuth
     from reconciler.sandbox.gateway.plugins.oidc import OpenIdConnect
+    from reconciler.sandbox.gateway.plugins.traffic import LimitCount, ProxyRewrite
 
-    plugins: list[Plugin] = [OpenIdConnect(gateway)]
+    plugins: list[Plugin] = [OpenIdConnect(gateway), BasicAuth(), KeyAuth(), ProxyRewrite(), LimitCount()]
     return {plugin.name: plugin for plugin in plugins}
