@@ -251,3 +251,70 @@ def test_bearer_only_with_introspection(setup: Setup) -> None:
         assert good.status_code == 200
         assert good.json()["headers"]["x-access-token"] == token
         assert decode(good.json()["headers"]["x-userinfo"])["client_id"] == "photo"
+
+
+def _route(setup: Setup) -> dict[str, Any]:
+    route: dict[str, Any] = setup.admin("GET", "/routes/photo").json()["value"]
+    for key in ("create_time", "update_time"):
+        route.pop(key, None)
+    return route
+
+
+def test_expired_access_token_is_refreshed(setup: Setup) -> None:
+    """Checklist 28 ([O] ``openidc_access_token()``): an expired token is renewed with the refresh token.
+
+    ``access_token_expires_leeway: 3600`` makes Hydra's one-hour token count as expired at once,
+    so every request after the login refreshes at Hydra (which rotates the tokens)."""
+    setup.apply()
+    route = _route(setup)
+    route["plugins"]["openid-connect"]["access_token_expires_leeway"] = 3600
+    assert setup.admin("PUT", "/routes/photo", route).status_code == 200
+    with setup.client() as client:
+        walk = login(client, setup.box.gateway_url + "/", setup.box.hydra_admin_url)
+        assert walk.final is not None and walk.final.status_code == 200
+        assert "session=" in walk.final.headers["set-cookie"]  # re-saved with the new tokens
+        first = walk.final.json()["headers"]["x-access-token"]
+        again = client.get(setup.box.gateway_url + "/")
+        assert again.status_code == 200
+        assert again.json()["headers"]["x-access-token"] != first
+
+
+def test_refresh_failure_sends_the_browser_back_to_login(setup: Setup) -> None:
+    """[O]: a refresh the provider refuses loses the access token; the request is unauthenticated (302)."""
+    setup.apply()
+    route = _route(setup)
+    route["plugins"]["openid-connect"]["access_token_expires_leeway"] = 3600
+    setup.admin("PUT", "/routes/photo", route)
+    with setup.client() as client:
+        walk = login(client, setup.box.gateway_url + "/", setup.box.hydra_admin_url)
+        assert walk.final is not None and walk.final.status_code == 200
+        revoked = httpx.delete(setup.box.hydra_admin_url + "/admin/oauth2/auth/sessions/consent",
+                               params={"subject": "foo@bar.com", "all": "true"}, timeout=10)
+        assert revoked.status_code == 204, revoked.text
+        again = client.get(setup.box.gateway_url + "/")
+    assert again.status_code == 302
+    assert again.headers["location"].startswith(setup.box.hydra_public_url + "/oauth2/auth?")
+
+
+def test_bearer_only_with_jwks(setup: Setup) -> None:
+    """§4.10 (``use_jwks``): a JWT access token signed by Hydra passes; a forged signature is 401."""
+    setup.apply()
+    created = httpx.post(setup.box.hydra_admin_url + "/admin/clients", timeout=10, json={
+        "client_id": "machine", "client_secret": "machine-secret-0123", "grant_types": ["client_credentials"],
+        "access_token_strategy": "jwt", "token_endpoint_auth_method": "client_secret_basic"})
+    assert created.status_code == 201, created.text
+    answer = httpx.post(setup.box.hydra_public_url + "/oauth2/token", data={"grant_type": "client_credentials"},
+                        auth=("machine", "machine-secret-0123"), timeout=10)
+    token = answer.json()["access_token"]
+    assert token.count(".") == 2
+    route = _route(setup)
+    route["plugins"]["openid-connect"].update({"bearer_only": True, "use_jwks": True})
+    setup.admin("PUT", "/routes/photo", route)
+    head, body, signature = token.split(".")
+    forged = f"{head}.{body}.{signature[:-4]}AAAA"
+    with setup.client() as client:
+        good = client.get(setup.box.gateway_url + "/api", headers={"Authorization": f"Bearer {token}"})
+        assert good.status_code == 200
+        assert decode(good.json()["headers"]["x-userinfo"])["client_id"] == "machine"
+        bad = client.get(setup.box.gateway_url + "/api", headers={"Authorization": f"Bearer {forged}"})
+        assert bad.status_code == 401 and 'error="invalid_token"' in bad.headers["www-authenticate"]
