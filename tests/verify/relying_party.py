@@ -35,7 +35,7 @@ class RelyingParty:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 status, headers, body = rp.handle(self.path, self.headers.get("Cookie", ""))
                 self.send_response(status)
                 for name, value in headers.items():
