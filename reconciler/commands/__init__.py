@@ -42,4 +42,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "sandbox": LazyCommand(
         "reconciler.commands.sandbox", "sandbox",
         "Run loopback Hydra and APISIX admin servers until Ctrl-C or SIGTERM."),
+    "verify": LazyCommand(
+        "reconciler.commands.verify", "verify_command",
+        "Prove that the clients, plugins and logins under PATH work against the live servers."),
 }

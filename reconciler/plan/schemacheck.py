@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 from reconciler.plan import defaults
 from reconciler.plan.normalize import Schemas, schema_type
 from reconciler.secrets import Secret
-from reconciler.state.kinds import APISIX_KINDS, Kind, ResolvedState
+from reconciler.state.kinds import Kind, ResolvedState
+from reconciler.state.registry import APISIX_KINDS
 
 if TYPE_CHECKING:
     from jsonschema import Draft7Validator
