@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import time
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Final
 
 from benchmarks.generate import SCALES, Scale, generate, tiny
+from benchmarks.measure import Measurement, measure
 from benchmarks.planning import PROFILES, profile_command
 from benchmarks.report import Results
 from benchmarks.scenarios import MODES, ModeRun, Row, States
@@ -92,10 +94,27 @@ def main(argv: list[str] | None = None) -> int:
             run.close()
         results.rows |= {f"{mode}/{name}": row for name, row in rows.items()}
         results.notes += run.notes
+    if args.only is None:
+        log("start-up: --version, --help, validate desired-state")
+        results.startup = startup(args.runs)
     js, md = results.write(args.results)
     log(f"wrote {js} and {md}")
     print(results.markdown())
     return 0
+
+
+def startup(runs: int) -> dict[str, Measurement]:
+    """Whole-process times of the commands that must start in a blink, as a user runs them (the
+    console script), ``validate`` on the repository's example state with its variables set."""
+    script = Path(sys.executable).with_name("reconcile")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "reconciler"]
+    example = HERE.parent / "desired-state"
+    names = set(re.findall(r"\$\{env:([A-Za-z0-9_]+)\}", "".join(p.read_text() for p in example.glob("*.yaml"))))
+    env = {**os.environ, **{name: "x" * 32 for name in names}, "RECONCILE_CACHE": "off"}
+    out: dict[str, Measurement] = {}
+    for args in (["--version"], ["--help"], ["validate", "desired-state"]):
+        out[" ".join(args)] = measure(lambda args=args: ([*command, *args], env), max(runs, 5), cwd=HERE.parent)
+    return out
 
 
 def profile(name: str, states: States, mode: str, log: Callable[[str], None]) -> int:

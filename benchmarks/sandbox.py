@@ -161,3 +161,21 @@ class SandboxProcess:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.kill()
+
+
+def add_latency(box: SandboxProcess, seconds: float) -> None:
+    """Delay every request to both admin APIs of ``box`` by ``seconds`` (the emulators' latency
+    fault), standing in for a real network and a real store (etcd, SQL)."""
+    import httpx
+
+    rule = {"effect": "latency", "method": "*", "path": "/", "delay": seconds}
+    for url in (box.hydra_admin_url, box.apisix_admin_url):
+        httpx.post(url + "/__sandbox/faults", json=rule, timeout=30).raise_for_status()
+
+
+def clear_faults(box: SandboxProcess) -> None:
+    """Remove every fault rule of ``box``."""
+    import httpx
+
+    for url in (box.hydra_admin_url, box.apisix_admin_url):
+        httpx.delete(url + "/__sandbox/faults", timeout=30).raise_for_status()

@@ -28,12 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from benchmarks import latency
 from benchmarks.generate import DesiredSet
 from benchmarks.layout import write_manifest, write_yaml
 from benchmarks.measure import Invocation, Measurement, Sample, measure, run_once
 from benchmarks.planning import Breakdown, breakdown_in_child
 from benchmarks.sandbox import ROOT, SandboxProcess
 from benchmarks.variants import removed, with_creates, with_edits, with_fraction_edited, without
+from benchmarks.writes import EMPTY_ROUTES, EmptyCreates, save_levels
 
 #: name -> (APISIX version, Hydra version).  "legacy" is APISIX <= 3.13, which stores defaults.
 MODES: Final[dict[str, tuple[str, str]]] = {
@@ -50,6 +52,8 @@ class Row:
     ours: Measurement
     floor: Measurement | None = None
     naive: Measurement | None = None
+    #: figures for the Markdown only (the JSON shape is fixed), e.g. ``cpu_per_write_ms``
+    extra: dict[str, float] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, float | None]:
         """The results-file shape of this row."""
@@ -70,6 +74,9 @@ class States:
     manifests: dict[str, Path] = field(default_factory=dict)
     expected: dict[str, int] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
+    #: the write floor's input per write scenario, and its number of writes
+    writes: dict[str, Path] = field(default_factory=dict)
+    expected_writes: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def build(cls, base: DesiredSet, work: Path) -> States:
@@ -85,6 +92,9 @@ class States:
             states.dirs[name] = work / "states" / name
             write_yaml(ds, states.dirs[name])
             states.manifests[name] = write_manifest(ds, work / "manifests" / f"{name}.json", deletes)
+            if name in ("creates", "updates", "prune"):
+                states.writes[name], states.expected_writes[name] = save_levels(
+                    base, ds, work / "writes" / f"{name}.json")
         states.expected = {"base": 0, "edited": round(base.count() * PLAN_FRACTION), "creates": n,
                            "updates": n, "prune": len(removed(base, variants["prune"]))}
         return states
@@ -93,6 +103,11 @@ class States:
 def reconcile(*args: str) -> list[str]:
     """``reconcile`` as a child command line."""
     return [sys.executable, "-m", "reconciler", *args]
+
+
+def bench_module(name: str, *args: str) -> list[str]:
+    """A baseline script of this package as a child command line."""
+    return [sys.executable, "-m", f"benchmarks.{name}", *args]
 
 
 class ModeRun:
@@ -133,7 +148,7 @@ class ModeRun:
         """Start ``count`` sandboxes restored from the seeded snapshot, side by side (untimed).
 
         Restoring a large snapshot takes seconds; starting the sandboxes of a scenario's runs
-        together uses both cores for it.  They sit idle until ``_restart`` hands them out."""
+        together uses both cores for it.  They sit idle until ``restart`` hands them out."""
         boxes = []
         for i in range(count):
             copy = self.work / f"run-{i}.json"
@@ -146,7 +161,7 @@ class ModeRun:
                 box.kill()
             raise
 
-    def _restart(self) -> SandboxProcess:
+    def restart(self) -> SandboxProcess:
         """Stop the current sandbox and switch to a fresh one restored from the snapshot."""
         if self._box is not None:
             self._box.kill()
@@ -178,7 +193,7 @@ class ModeRun:
         box.stop()
 
     def _check_plan(self, box: SandboxProcess, state: str, expected_status: int, what: str) -> None:
-        sample = run_once(self._plan_argv(state), self.env(box), ROOT)
+        sample = run_once(self.plan_argv(state), self.env(box), ROOT)
         if sample.status != expected_status:
             self.note(f"{what}: plan exited {sample.status}, expected {expected_status}: "
                       f"{(sample.stdout + sample.stderr).strip()[-400:]}")
@@ -192,20 +207,20 @@ class ModeRun:
 
     # -- commands ------------------------------------------------------------------------------
 
-    def _plan_argv(self, state: str) -> list[str]:
+    def plan_argv(self, state: str) -> list[str]:
         return reconcile("plan", str(self.states.dirs[state]), "--detailed-exitcode")
 
-    def _apply_argv(self, state: str) -> list[str]:
+    def apply_argv(self, state: str) -> list[str]:
         argv = reconcile("apply", str(self.states.dirs[state]), "--auto-approve", "--parallelism", "8")
         if state == "prune":
             argv += ["--prune", "--max-deletes", str(self.states.expected["prune"])]
         return argv
 
-    def _naive_argv(self, state: str, dry_run: bool) -> list[str]:
+    def naive_argv(self, state: str, dry_run: bool) -> list[str]:
         argv = [sys.executable, "-m", "benchmarks.naive", str(self.states.manifests[state])]
         return [*argv, "--dry-run"] if dry_run else argv
 
-    def _check_naive(self, state: str) -> Callable[[Sample], None]:
+    def check_naive(self, state: str) -> Callable[[Sample], None]:
         def check(sample: Sample) -> None:
             try:
                 found = json.loads(sample.stdout.strip().splitlines()[-1])["differences"]
@@ -213,6 +228,34 @@ class ModeRun:
                 found = None
             if found != self.states.expected[state]:
                 self.note(f"naive on {state}: {found} differences, expected {self.states.expected[state]}")
+        return check
+
+    def reconcile_argv(self, *args: str) -> list[str]:
+        """``reconcile ARGS`` as a child command line."""
+        return reconcile(*args)
+
+    def read_floor_argv(self) -> list[str]:
+        """The read floor."""
+        return bench_module("floor")
+
+    def floor_argv(self, writes: Path) -> list[str]:
+        """The write floor for the writes listed in ``writes`` (at apply's parallelism)."""
+        return bench_module("write_floor", str(writes), "--concurrency", "8")
+
+    def naive_manifest_argv(self, manifest: Path) -> list[str]:
+        """The naive sync of any manifest."""
+        return bench_module("naive", str(manifest))
+
+    def check_floor_writes(self, expected: int) -> Callable[[Sample], None]:
+        """The write floor must have sent every write without an error."""
+        def check(sample: Sample) -> None:
+            try:
+                done = json.loads(sample.stdout.strip().splitlines()[-1])
+                sent, errors = done["writes"], done["errors"]
+            except (ValueError, IndexError, KeyError):
+                sent, errors = None, None
+            if sent != expected or errors or sample.status != 0:
+                self.note(f"write floor sent {sent} writes ({errors} errors), expected {expected}")
         return check
 
     # -- scenarios -----------------------------------------------------------------------------
@@ -228,23 +271,23 @@ class ModeRun:
 
         self.log("  warming the load cache: one untimed plan of every state")
         for state in self.states.dirs:
-            warm = run_once(self._plan_argv(state), env, ROOT)
+            warm = run_once(self.plan_argv(state), env, ROOT)
             if warm.status not in (0, 2):
                 self.note(f"warm-up plan of {state} exited {warm.status}: {warm.stderr.strip()[-400:]}")
         rows: dict[str, Row] = {}
         floor = measure(fixed([sys.executable, "-m", "benchmarks.floor"]), self.runs, cwd=ROOT,
-                        after=self._check_floor)
+                        after=self.check_floor)
         self.log("  plan-no-changes-cold: ours, load cache off")
-        cold = measure(lambda: (self._plan_argv("base"), {**env, "RECONCILE_CACHE": "off"}), self.runs,
-                       ok=(0, 1, 2), cwd=ROOT, after=self._expect_status("plan-no-changes-cold", 0))
+        cold = measure(lambda: (self.plan_argv("base"), {**env, "RECONCILE_CACHE": "off"}), self.runs,
+                       ok=(0, 1, 2), cwd=ROOT, after=self.expect_status("plan-no-changes-cold", 0))
         for name, state in (("plan-no-changes", "base"), ("plan-5pct-changed", "edited")):
             status = 0 if self.states.expected[state] == 0 else 2
             self.log(f"  {name}: ours")
-            ours = measure(fixed(self._plan_argv(state)), self.runs, ok=(0, 1, 2), cwd=ROOT,
-                           after=self._expect_status(name, status))
+            ours = measure(fixed(self.plan_argv(state)), self.runs, ok=(0, 1, 2), cwd=ROOT,
+                           after=self.expect_status(name, status))
             self.log(f"  {name}: naive (dry run)")
-            naive = measure(fixed(self._naive_argv(state, dry_run=True)), self.runs, cwd=ROOT,
-                            after=self._check_naive(state))
+            naive = measure(fixed(self.naive_argv(state, dry_run=True)), self.runs, cwd=ROOT,
+                            after=self.check_naive(state))
             rows[name] = Row(ours, floor, naive)
         rows["plan-no-changes-cold"] = Row(cold, floor, rows["plan-no-changes"].naive)
         self.log("  planning CPU and stage breakdown (in-process)")
@@ -255,10 +298,11 @@ class ModeRun:
         else:
             if self.breakdown.noops != self.states.base.count():
                 self.note(f"in-process plan: {self.breakdown.noops} no-ops, expected {self.states.base.count()}")
+        rows |= latency.plan_rows(self, box)
         self.close()
         return rows
 
-    def _check_floor(self, sample: Sample) -> None:
+    def check_floor(self, sample: Sample) -> None:
         """The floor must have read every live object, or its time means nothing."""
         try:
             read = sum(json.loads(sample.stdout.strip().splitlines()[-1])["objects"].values())
@@ -267,7 +311,7 @@ class ModeRun:
         if read != self.states.base.count():
             self.note(f"floor read {read} objects, expected {self.states.base.count()}")
 
-    def _expect_status(self, name: str, status: int) -> Callable[[Sample], None]:
+    def expect_status(self, name: str, status: int) -> Callable[[Sample], None]:
         def check(sample: Sample) -> None:
             if sample.status != status:
                 self.note(f"{name}: ours exited {sample.status}, expected {status}: "
@@ -281,24 +325,35 @@ class ModeRun:
         for name, state in ((f"apply-{n}-creates", "creates"), (f"apply-{n}-updates", "updates"),
                             (f"prune-{n}", "prune")):
             def ours_inv(state: str = state) -> Invocation:
-                return self._apply_argv(state), self.env(self._restart())
+                return self.apply_argv(state), self.env(self.restart())
+
+            def floor_inv(state: str = state) -> Invocation:
+                return self.floor_argv(self.states.writes[state]), self.env(self.restart())
 
             def naive_inv(state: str = state) -> Invocation:
-                return self._naive_argv(state, dry_run=False), self.env(self._restart())
+                return self.naive_argv(state, dry_run=False), self.env(self.restart())
 
             self.log(f"  {name}: ours")
             first: list[bool] = []
             self.prestart(max(self.runs, 3))
             ours = measure(ours_inv, self.runs, ok=(0, 1), cwd=ROOT,
-                           after=self._after_apply(name, state, first))
+                           after=self.after_apply(name, state, first))
+            self.log(f"  {name}: write floor")
+            self.prestart(max(self.runs, 3))
+            floor = measure(floor_inv, self.runs, cwd=ROOT, after=self.check_floor_writes(
+                self.states.expected_writes[state]))
             self.log(f"  {name}: naive")
             self.prestart(max(self.runs, 3))
-            naive = measure(naive_inv, self.runs, cwd=ROOT, after=self._check_naive(state))
-            rows[name] = Row(ours, None, naive)
+            naive = measure(naive_inv, self.runs, cwd=ROOT, after=self.check_naive(state))
+            rows[name] = Row(ours, floor, naive)
         self.close()
+        rows |= latency.updates_row(self)
+        routes = EMPTY_ROUTES.get(self.states.base.scale.name, self.states.base.scale.routes)
+        empty = EmptyCreates(self, routes, self.states.base.seed)
+        rows[empty.name] = empty.measure()
         return rows
 
-    def _after_apply(self, name: str, state: str, first: list[bool]) -> Callable[[Sample], None]:
+    def after_apply(self, name: str, state: str, first: list[bool]) -> Callable[[Sample], None]:
         def check(sample: Sample) -> None:
             if sample.status != 0:
                 self.note(f"{name}: apply exited {sample.status}: {sample.stderr.strip()[-400:]}")

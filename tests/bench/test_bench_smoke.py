@@ -144,15 +144,19 @@ def test_whole_run_on_tiny_scale_writes_clean_results(tmp_path: Path, capsys: py
     assert code == 0
     doc = json.loads((tmp_path / "results" / "tiny.json").read_text())
     n = SCALE.changes
+    empty = 3 * SCALE.routes  # routes, each with a service and an upstream
     assert set(doc["scenarios"]) == {
         "default/plan-no-changes", "default/plan-no-changes-cold", "default/plan-5pct-changed",
-        f"default/apply-{n}-creates",
-        f"default/apply-{n}-updates", f"default/prune-{n}", "default/planning-cpu"}
+        "default/plan-no-changes-2ms", f"default/apply-{n}-creates", f"default/apply-{n}-updates",
+        f"default/apply-{n}-updates-2ms", f"default/prune-{n}", f"default/apply-{empty}-creates-empty",
+        "default/planning-cpu"}
     assert all(set(row) == ROW_KEYS for row in doc["scenarios"].values())
     assert doc["scenarios"]["default/plan-no-changes"]["floor_s"] is not None
-    assert doc["scenarios"][f"default/prune-{n}"]["floor_s"] is None
+    assert all(doc["scenarios"][f"default/{name}"]["floor_s"] is not None  # the write floor
+               for name in (f"prune-{n}", f"apply-{n}-updates-2ms", f"apply-{empty}-creates-empty"))
     markdown = (tmp_path / "results" / "tiny.md").read_text()
     assert "Failed checks" not in markdown, markdown
+    assert "our CPU per write" in markdown and "reconcile --version" in markdown
     assert "| default/plan-no-changes |" in capsys.readouterr().out
 
 
