@@ -188,11 +188,11 @@ class Results:
             out.append(f"- start-up: `reconcile {label}` {m.wall_s:.3f} s wall, {m.cpu_s:.3f} s CPU "
                        f"(target < {limit} s wall: {_ok(m.wall_s < limit)})")
         for mode in MODES:
-            for name, limit in (("plan-no-changes-cold", cold_max), ("plan-no-changes", warm_max)):
-                d = rows.get(f"{mode}/{name}")
-                if d is not None and d["ours_s"] and d["floor_s"]:
-                    ratio, rss = d["ours_s"] / d["floor_s"], d["peak_rss_mb"] or 0
-                    out.append(f"- {mode}/{name}: {ratio:.2f}x the read floor (target <= {limit}x: "
+            for plan_name, limit in (("plan-no-changes-cold", cold_max), ("plan-no-changes", warm_max)):
+                p = rows.get(f"{mode}/{plan_name}")
+                if p is not None and p["ours_s"] and p["floor_s"]:
+                    ratio, rss = p["ours_s"] / p["floor_s"], p["peak_rss_mb"] or 0
+                    out.append(f"- {mode}/{plan_name}: {ratio:.2f}x the read floor (target <= {limit}x: "
                                f"{_ok(ratio <= limit)}); peak RSS {rss:.0f} MB (target <= 300: {_ok(rss <= 300)})")
             for name, d in rows.items():
                 if not name.startswith(f"{mode}/"):

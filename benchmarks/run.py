@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Final
 
 from benchmarks.generate import SCALES, Scale, generate, tiny
-from benchmarks.measure import Measurement, measure
+from benchmarks.measure import Invocation, Measurement, measure
 from benchmarks.planning import PROFILES, profile_command
 from benchmarks.report import Results
 from benchmarks.scenarios import MODES, ModeRun, Row, States
@@ -113,7 +113,9 @@ def startup(runs: int) -> dict[str, Measurement]:
     env = {**os.environ, **{name: "x" * 32 for name in names}, "RECONCILE_CACHE": "off"}
     out: dict[str, Measurement] = {}
     for args in (["--version"], ["--help"], ["validate", "desired-state"]):
-        out[" ".join(args)] = measure(lambda args=args: ([*command, *args], env), max(runs, 5), cwd=HERE.parent)
+        def invocation(args: list[str] = args) -> Invocation:
+            return [*command, *args], env
+        out[" ".join(args)] = measure(invocation, max(runs, 5), cwd=HERE.parent)
     return out
 
 
