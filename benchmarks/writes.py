@@ -89,7 +89,9 @@ class EmptyCreates:
         state = routes_state(routes, seed)
         work = run.work / "empty-creates"
         self.dir = work / "state"
-        write_yaml(state, self.dir)
+        for written in write_yaml(state, self.dir):
+            if written.name.startswith(("hydra-", "apisix-consumers")):
+                written.unlink()  # no Hydra and no consumers here: declare neither, as a user would
         self.manifest = write_manifest(state, work / "manifest.json")
         self.levels, self.writes = save_levels(DesiredSet(state.scale, seed), state, work / "writes.json")
         self.name = f"apply-{self.writes}-creates-empty"
