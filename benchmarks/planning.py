@@ -29,6 +29,7 @@ from reconciler.plan.changes import Action, Plan
 from reconciler.plan.planner import plan
 from reconciler.run.fetch import fetch, open_adapters
 from reconciler.secrets import Secret
+from reconciler.state import fingerprints
 from reconciler.state.kinds import ResolvedState
 from reconciler.state.live import LiveState
 
@@ -81,6 +82,7 @@ def read_live(desired: ResolvedState, conn: Connection) -> LiveState:
 def breakdown(state_dir: Path, env: Mapping[str, str], repeats: int = 3) -> Breakdown:
     """Time load, fetch and (``repeats`` times, median) plan of the state under ``state_dir``."""
     stages: list[Stage] = []
+    fingerprints.use_key(fingerprints.key_from(env))  # as ``reconcile`` does from its environment
     with _timed(stages):
         desired = load_state(state_dir, env=env)
     with _timed(stages):
