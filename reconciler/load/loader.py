@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from reconciler.errors import Problem
 from reconciler.load import cache as loadcache
+from reconciler.load.fastyaml import NeedPositions, parse_fast
 from reconciler.load.resolve import resolve
 from reconciler.load.variables import Variables
 from reconciler.load.yamlfile import ParsedFile, compose, dotted, find_node, parse_file, position, to_data
@@ -163,7 +164,14 @@ def _merge_union_types(problems: list[Problem]) -> list[Problem]:
 
 def check_file(parsed: ParsedFile) -> list[Problem]:
     """Validate one parsed file against ``DesiredStateFile``; problems located in the file."""
-    if parsed.root is None or parsed.data is None:
+    if parsed.data is None:
+        return []
+    if parsed.root is None:  # read without positions (``fastyaml``): any problem means reading again
+        data = {k: v for k, v in parsed.data.items() if not k.startswith("x-")}
+        try:
+            DesiredStateFile.model_validate(wire(data) if parsed.has_secrets else data)
+        except ValidationError:
+            raise NeedPositions from None
         return []
     if not isinstance(parsed.data, dict):
         line, column = position(parsed.root)
@@ -179,9 +187,12 @@ def check_file(parsed: ParsedFile) -> list[Problem]:
 
 
 def load_files(
-    path: Path, *, var_files: Sequence[Path] = (), env: Mapping[str, str] | None = None
+    path: Path, *, var_files: Sequence[Path] = (), env: Mapping[str, str] | None = None, fast: bool = False
 ) -> tuple[list[ParsedFile], list[Problem]]:
-    """Parse and validate every file; the parsed files and every problem found (not yet resolved)."""
+    """Parse and validate every file; the parsed files and every problem found (not yet resolved).
+
+    With ``fast``, files are first read without positions (``fastyaml``); a problem in one of
+    them raises ``NeedPositions``, and the caller reads everything again without ``fast``."""
     values, problems = read_var_files(var_files)
     files = yaml_files(path)
     if not path.exists():
@@ -189,7 +200,8 @@ def load_files(
     base = Variables(dict(os.environ) if env is None else env, values, path)
     parsed_files = []
     for file in files:
-        parsed = parse_file(file, str(file), base.for_dir(file.parent))
+        variables = base.for_dir(file.parent)
+        parsed = (fast and parse_fast(file, str(file), variables)) or parse_file(file, str(file), variables)
         spots = {(p.line, p.column) for p in parsed.problems}
         problems += parsed.problems
         problems += [p for p in check_file(parsed) if (p.line, p.column) not in spots]
@@ -212,8 +224,14 @@ def load_state(
         cached = None if var_problems else loadcache.read(digest, env, values)
         if cached is not None:
             return cached
-    parsed_files, problems = load_files(path, var_files=var_files, env=env)
-    state = resolve(parsed_files, prior=problems)
+    try:  # the happy path needs no positions; any problem is read again with them, and reported
+        parsed_files, problems = load_files(path, var_files=var_files, env=env, fast=True)
+        if problems:
+            raise NeedPositions
+        state = resolve(parsed_files)
+    except NeedPositions:
+        parsed_files, problems = load_files(path, var_files=var_files, env=env)
+        state = resolve(parsed_files, prior=problems)
     if digest is not None:
         loadcache.write(digest, state)
     return state

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.errors import DesiredStateError, Problem
+from reconciler.load.fastyaml import NeedPositions
 from reconciler.load.yamlfile import ParsedFile, dotted, find_node, position
 from reconciler.secrets import Secret
 from reconciler.state.kinds import DesiredObject, Kind, ResolvedState
@@ -34,7 +35,9 @@ class Entry:
 
     def problem(self, sub: Sequence[str | int], message: str) -> Problem:
         """A problem at ``sub`` inside this object (at the deepest part of it that exists)."""
-        assert self.file.root is not None
+        if self.file.root is None:
+            raise NeedPositions  # read without positions: the loader reads every file again
+
         node, _, followed = find_node(self.file.root, (*self.loc, *sub))
         line, column = position(node)
         path = [*followed, *list(sub)[len(followed) - len(self.loc) :]]
@@ -43,7 +46,11 @@ class Entry:
     @property
     def source(self) -> str:
         """``file:line`` of the object."""
-        assert self.file.root is not None
+        if self.file.root is None:
+            line = (self.file.item_lines or {}).get(self.loc)
+            if line is None:
+                raise NeedPositions
+            return f"{self.file.display}:{line}"
         node, _, _ = find_node(self.file.root, self.loc)
         return f"{self.file.display}:{position(node)[0]}"
 
@@ -135,7 +142,8 @@ def issuer_of(files: Iterable[ParsedFile]) -> tuple[str | None, list[Problem]]:
         if found is None:
             found = (issuer, parsed)
         elif found[0] != issuer:
-            assert parsed.root is not None
+            if parsed.root is None:
+                raise NeedPositions
             node, _, _ = find_node(parsed.root, ("hydra", "issuer"))
             line, column = position(node)
             message = f"hydra.issuer {issuer!r} differs from {found[0]!r} declared in {found[1].display}"

@@ -81,6 +81,8 @@ class ParsedFile:
     root: yaml.Node | None = None
     problems: list[Problem] = field(default_factory=list)
     has_secrets: bool = False
+    #: read without positions (``fastyaml``): the line of each ``(system, section, index)`` item
+    item_lines: dict[tuple[str | int, ...], int] | None = None
 
 
 class _Builder:
