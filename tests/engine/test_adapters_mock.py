@@ -178,3 +178,16 @@ def test_plugin_schemas_are_read_at_once_and_each_only_once() -> None:
     assert sorted(paths) == ["/apisix/admin/schema/plugins/cors", "/apisix/admin/schema/plugins/limit-count",
                              "/apisix/admin/schema/plugins/proxy-rewrite"]
     assert most[0] == 3
+
+
+@pytest.mark.parametrize("path", ["/apisix/admin/routes/rt-00001", "/admin/clients/app_1.x~y", "/apisix/admin/routes/",
+                                  "/admin/clients/has space", "/admin/clients/ümlaut", "/admin/clients/a%2Fb",
+                                  "/apisix/admin/routes/../upstreams/u", "/admin/clients/x?y=1", "/admin/clients/a:b"])
+@pytest.mark.parametrize("base", ["http://server", "https://server:8443/prefix", "http://u:p@server:80/"])
+def test_a_request_url_is_what_httpx_would_make_of_the_string(base: str, path: str) -> None:
+    transport = Transport(make_client(timeout=5, transport=httpx.MockTransport(lambda r: httpx.Response(200))), base)
+    made = httpx.Request("GET", transport.url(path))
+    parsed = httpx.Request("GET", transport.base_url + path)
+    assert str(made.url) == str(parsed.url)
+    assert made.url.raw_path == parsed.url.raw_path and made.url.netloc == parsed.url.netloc
+    assert made.headers["host"] == parsed.headers["host"]
