@@ -55,7 +55,7 @@ $(HYDRA_BIN): tools/hydra/go.mod tools/hydra/go.sum
 
 bench: $(STAMP)
 	BENCH_SCALE=$(BENCH_SCALE) $(BIN)/python -m benchmarks.run
-	$(BIN)/python -m benchmarks.apply_latency --changes 1000 --runs 3
+	$(BIN)/python -m benchmarks.apply_latency --changes $(if $(filter large,$(BENCH_SCALE)),1000,200) --runs 3
 
 drift-demo: $(STAMP)
 	$(BIN)/python scripts/drift_demo.py

@@ -59,9 +59,8 @@ async def plan_and_apply_async(desired: ResolvedState, conn: Connection, options
                                rps: float | None = None, observer: Observer | None = None) -> Run:
     """Plan, ask ``confirm`` (if given), then apply.  A plan with errors is never applied.
 
-    The connection pool is as wide as ``parallelism``: a wider pool only adds bookkeeping to every
-    request (httpcore scans its connections per request), which on a fast server costs more than
-    the extra connections give.
+    The connection pool is as wide as ``parallelism`` (at least 4, for the reads): no more
+    requests than that are ever in flight, so more connections would only sit idle.
     """
     async with open_adapters(conn, desired.systems, rps=rps, max_connections=max(4, parallelism)) as adapters:
         run = await plan_async(desired, conn, options, adapters=adapters)
