@@ -3,16 +3,42 @@
 Each sub-command lives in ``reconciler/commands/<name>.py`` and is registered here.  Commands
 parse options, call the pipeline stages and hand results to ``report``; no stage prints.
 Exit codes: 0 success (and no changes with ``--detailed-exitcode``), 1 error, 2 changes or drift.
+Click gives usage errors (a mistyped flag, a bad value) exit code 2, which CI would read as
+"changes"; ``ReconcileGroup`` turns every usage error into 1, as Terraform does, so 2 keeps
+exactly one meaning.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import click
 
 from reconciler import __version__
 
+USAGE_EXIT_CODE = 1
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class ReconcileGroup(click.Group):
+    """A click group whose usage errors exit 1, for the group's own options and every sub-command's."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            exc.exit_code = USAGE_EXIT_CODE
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            exc.exit_code = USAGE_EXIT_CODE
+            raise
+
+
+@click.group(cls=ReconcileGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="reconcile")
 def cli() -> None:
     """GitOps for the identity edge: Ory Hydra clients and Apache APISIX from one desired state."""
