@@ -27,14 +27,14 @@ class ReconcileGroup(click.Group):
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except click.UsageError as exc:
-            exc.exit_code = USAGE_EXIT_CODE
+            exc.exit_code = USAGE_EXIT_CODE  # type: ignore[misc]  # per instance, on purpose
             raise
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:
-            exc.exit_code = USAGE_EXIT_CODE
+            exc.exit_code = USAGE_EXIT_CODE  # type: ignore[misc]  # per instance, on purpose
             raise
 
 
