@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,9 @@ from reconciler.load import cache as loadcache
 from reconciler.load.resolve import resolve
 from reconciler.load.variables import Variables, is_unresolved
 from reconciler.load.yamlfile import ParsedFile, compose, dotted, find_node, parse_file, position, to_data
-from reconciler.secrets import wire
+from reconciler.secrets import Secret, wire
 from reconciler.state.kinds import ResolvedState
+from reconciler.state.models.closed_sets import not_one_of
 from reconciler.state.models.desired import DesiredStateFile
 
 __all__ = ["load_state", "read_var_files", "yaml_files"]
@@ -129,6 +131,14 @@ def _value_at(data: Any, path: Sequence[str | int]) -> Any:
     return data
 
 
+def _closed_set_message(expected: str, value: Any) -> str:
+    """``'round-robin' is not one of roundrobin, chash, ... (did you mean 'roundrobin'?)``."""
+    allowed: list[Any] = [a.strip("'") for a in re.findall(r"'[^']*'|-?\d+", expected)]
+    if isinstance(value, Secret) or value is None:
+        return f"must be one of {', '.join(str(a) for a in allowed)}"
+    return not_one_of(value, allowed)
+
+
 def _problems_of(error: ValidationError, parsed: ParsedFile) -> list[Problem]:
     """Problems located in the file.  At a reference whose value is not at hand (offline validate),
     only a type error counts: the place must take a string, the value's own rules wait for it."""
@@ -151,6 +161,8 @@ def _problems_of(error: ValidationError, parsed: ParsedFile) -> list[Problem]:
             message = "unknown field" + _hint(str(loc[-1]), _allowed(DesiredStateFile, loc[:-1]))
         elif kind in _TYPE_MESSAGES:
             message = _TYPE_MESSAGES[kind]
+        elif kind in ("literal_error", "enum"):
+            message = _closed_set_message(err.get("ctx", {}).get("expected", ""), _value_at(parsed.data, followed))
         line, column = position(node)
         problems.append(Problem(parsed.display, line, column, dotted(path), message))
     return _merge_union_types(problems)
