@@ -23,7 +23,8 @@ from reconciler.commands.common import desired_options
 from reconciler.errors import DesiredStateError
 from reconciler.load.loader import load_state, yaml_files
 from reconciler.load.variables import is_unresolved
-from reconciler.state.kinds import LEVELS, ResolvedState
+from reconciler.state.kinds import ResolvedState
+from reconciler.state.registry import LEVELS
 
 _REFERENCE = re.compile(r"(?<!\$)\$\{((?:env|file):[^}]+)\}")
 
