@@ -81,3 +81,13 @@ def test_top_level_help_shows_whole_descriptions() -> None:
     assert "..." not in result.stdout.split("Commands:")[1]
     assert "`reconcile plan --out`)" in result.stdout
     assert "without any network call." in result.stdout
+
+
+def test_applying_an_empty_saved_plan_says_so(box: Sandbox, tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text(STATE)
+    assert run(box, "apply", str(tmp_path), "--auto-approve").exit_code == 0
+    saved = tmp_path.parent / f"{tmp_path.name}-plan.json"
+    assert run(box, "plan", str(tmp_path), "--out", str(saved)).exit_code == 0
+    applied = run(box, "apply", str(saved))
+    assert applied.exit_code == 0, applied.output
+    assert applied.stdout == "No changes. The saved plan holds nothing to apply.\n"
