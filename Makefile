@@ -6,8 +6,11 @@ STAMP     := $(VENV)/.installed
 HYDRA_BIN := bin/hydra
 GO        ?= go
 BENCH_SCALE ?= small
+# A second interpreter the suite runs on (the package claims >=3.11): pyenv's 3.13, else python3.13.
+PY313     ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3) python3.13)
+VENV313   := .venv-3.13
 
-.PHONY: install demo test lint typecheck schemas check-schemas hydra bench drift-demo check clean
+.PHONY: install demo test test-py313 lint typecheck schemas check-schemas hydra bench drift-demo check clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -30,6 +33,13 @@ test: $(STAMP)
 	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then echo "browser: Chromium found, browser tests will run"; \
 	else echo "!!! browser: Chromium missing: browser tests are SKIPPED (run 'sudo apt-get install -y chromium chromium-driver')"; fi
 	$(BIN)/python -m pytest -q
+
+# The unit, sandbox and docs tests on Python 3.13 (real Hydra and browser tests run in `make test`).
+test-py313:
+	test -x $(VENV313)/bin/python || $(PY313) -m venv $(VENV313)
+	$(VENV313)/bin/python -m pip install -q -e '.[dev]'
+	$(VENV313)/bin/python -c 'import sys; assert sys.version_info[:2] == (3, 13), sys.version'
+	$(VENV313)/bin/python -m pytest -q -m "not real_hydra and not browser"
 
 lint: $(STAMP)
 	$(BIN)/ruff check reconciler tests benchmarks scripts
@@ -63,4 +73,4 @@ drift-demo: $(STAMP)
 check: lint typecheck check-schemas test
 
 clean:
-	rm -rf $(VENV) bin .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV313) bin .pytest_cache .mypy_cache .ruff_cache

@@ -34,6 +34,8 @@ from reconciler.plan.normalize import (
     schema_type,
 )
 from reconciler.plan.ownership import carries, has_owned_id, object_labels
+from reconciler.run import dump_links
+from reconciler.run.dump_like import Like
 from reconciler.run.fetch import fetch, open_adapters
 from reconciler.secrets import Secret
 from reconciler.state.kinds import Kind, ResolvedState
@@ -66,6 +68,8 @@ class Dump:
     secrets: list[DumpedSecret] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     counts: dict[Kind, int] = field(default_factory=dict)
+    #: Secret names to reuse, by (address, path): from ``--like`` (``dump_like``).
+    names: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 # --- selection --------------------------------------------------------------------------------
@@ -98,6 +102,12 @@ def env_name(kind: Kind, key: str, plugin: str, path: Sequence[str], taken: set[
     return name
 
 
+def _name(dump: Dump, kind: Kind, key: str, plugin: str, path: Sequence[str], dotted: str, taken: set[str]) -> str:
+    """The name ``--like`` gives this secret's place, else a new ``env_name``."""
+    wanted = dump.names.get((f"{kind.value}.{key}", dotted))
+    return wanted if wanted else env_name(kind, key, plugin, path, taken)
+
+
 def _placeholders(kind: Kind, key: str, body: dict[str, Any], dump: Dump, taken: set[str]) -> None:
     """Replace every plugin secret in ``body`` (in place) by a placeholder, recording it."""
     plugins = body.get("plugins")
@@ -112,8 +122,9 @@ def _placeholders(kind: Kind, key: str, body: dict[str, Any], dump: Dump, taken:
                 node = node.get(step) if isinstance(node, dict) else None
             if not isinstance(node, dict) or not isinstance(node.get(path[-1]), str):
                 continue
-            name = env_name(kind, key, plugin, path, taken)
-            dump.secrets.append(DumpedSecret(name, f"{kind.value}.{key}", ".".join(("plugins", plugin, *path)),
+            dotted = ".".join(("plugins", plugin, *path))
+            name = _name(dump, kind, key, plugin, path, dotted, taken)
+            dump.secrets.append(DumpedSecret(name, f"{kind.value}.{key}", dotted,
                                              Secret(node[path[-1]])))
             node[path[-1]] = f"${{env:{name}}}"
 
@@ -129,7 +140,7 @@ def _unreadable_placeholders(kind: Kind, key: str, body: dict[str, Any], dump: D
     s = spec(kind)
     for path in s.omitted_secrets:
         if get_path(body, path) is None:
-            name = env_name(kind, key, "", path, taken)
+            name = _name(dump, kind, key, "", path, ".".join(path), taken)
             dump.secrets.append(DumpedSecret(name, f"{kind.value}.{key}", ".".join(path)))
             dump.notes.append(f"{kind.value}.{key}: the private {'.'.join(path)} cannot be read back; set ${name}")
             if path == s.omitted_secrets[0]:
@@ -138,7 +149,7 @@ def _unreadable_placeholders(kind: Kind, key: str, body: dict[str, Any], dump: D
         holder = get_path(body, path[:-1])
         if not isinstance(holder, dict) or path[-1] not in holder:
             continue
-        name = env_name(kind, key, "", path, taken)
+        name = _name(dump, kind, key, "", path, ".".join(path), taken)
         dump.secrets.append(DumpedSecret(name, f"{kind.value}.{key}", ".".join(path)))
         dump.notes.append(f"{kind.value}.{key}: the TLS client key reads back only encrypted; set ${name}")
         _put(body, path, f"${{env:{name}}}")
@@ -253,27 +264,23 @@ def _yaml_items(items: list[dict[str, Any]], comments: dict[int, str]) -> list[s
     return lines
 
 
-def build_dump(live: LiveState, options: Options, scope: Scope, out_dir: Path) -> Dump:
-    """Turn live state into desired-state files (pure apart from looking for the schema file)."""
-    dump, taken = Dump(), set[str]()
-    modeline = _modeline(out_dir)
+def _collect(live: LiveState, options: Options, scope: Scope, dump: Dump, taken: set[str]) -> tuple[
+        dict[Kind, list[dict[str, Any]]], dict[Kind, list[LiveObject]]]:
+    """Every selected object as a desired-state entry, by kind (credentials inside their consumer)."""
     creds: dict[str, list[LiveObject]] = {}
     for key, obj in sorted(live.of(Kind.CREDENTIAL).items()):
         if selected(Kind.CREDENTIAL, obj, scope, options):
             creds.setdefault(key.partition("/")[0], []).append(obj)
+    entries: dict[Kind, list[dict[str, Any]]] = {}
+    objects: dict[Kind, list[LiveObject]] = {}
     for kind in LEVELS:
         if kind is Kind.CREDENTIAL:
             continue
-        objects = [o for _k, o in sorted(live.of(kind).items()) if selected(kind, o, scope, options)]
-        if not objects:
-            continue
-        comments: dict[int, str] = {}
+        chosen = [o for _k, o in sorted(live.of(kind).items()) if selected(kind, o, scope, options)]
         items: list[dict[str, Any]] = []
-        for obj in objects:
+        for obj in chosen:
             if kind is Kind.OAUTH2_CLIENT:
                 items.append(client_entry(obj, dump))
-                comments[len(items) - 1] = ("client_secret: not readable from Hydra, so left unmanaged "
-                                            "(add client_secret: ${env:NAME} to manage it)")
                 continue
             entry = apisix_entry(kind, obj, options, live, dump, taken)
             if kind is Kind.CONSUMER and obj.key in creds:
@@ -281,11 +288,82 @@ def build_dump(live: LiveState, options: Options, scope: Scope, out_dir: Path) -
                                         for c in creds[obj.key]]
                 dump.counts[Kind.CREDENTIAL] = dump.counts.get(Kind.CREDENTIAL, 0) + len(creds[obj.key])
             items.append(entry)
-        dump.counts[kind] = len(items)
-        system, section = spec(kind).system, spec(kind).section
-        header = [modeline, "#", f"# Dumped by `reconcile dump --scope {scope}`: {len(items)} {kind.value} object(s).",
-                  "# Secrets are ${env:NAME} placeholders; see secrets.env.example.", f"{system}:", f"  {section}:"]
-        dump.files[spec(kind).dump_file] = "\n".join(header + _yaml_items(items, comments)).rstrip("\n") + "\n"
+        if items:
+            entries[kind], objects[kind] = items, chosen
+            dump.counts[kind] = len(items)
+    return entries, objects
+
+
+def _link(entries: dict[Kind, list[dict[str, Any]]], dump: Dump, taken: set[str], issuer: str | None) -> str | None:
+    """Rebuild ``client:`` links (``dump_links``); the issuer they use, or None when nothing linked."""
+    clients = {e["client_id"] for e in entries.get(Kind.OAUTH2_CLIENT, [])}
+    issuer = issuer or dump_links.issuer_of(entries, clients)
+    if issuer is None:
+        return None
+    values: dict[str, Any] = {s.name: s.value for s in dump.secrets}
+    known = set(values)
+
+    def client_secret_name(client_id: str) -> str:
+        return _name(dump, Kind.OAUTH2_CLIENT, client_id, "", ("client_secret",), "client_secret", taken)
+
+    linked = dump_links.link_clients(entries, issuer, values, client_secret_name)
+    if not linked:
+        return None
+    dump.secrets = [s for s in dump.secrets if s.name in values]
+    for name in values.keys() - known:
+        client_id = next(c for c in clients if f"${{env:{name}}}" == _client(entries, c).get("client_secret"))
+        dump.secrets.append(DumpedSecret(name, f"oauth2_client.{client_id}", "client_secret", values[name]))
+    return issuer
+
+
+def _client(entries: dict[Kind, list[dict[str, Any]]], client_id: str) -> dict[str, Any]:
+    return next(e for e in entries.get(Kind.OAUTH2_CLIENT, []) if e["client_id"] == client_id)
+
+
+def render_file(parts: list[tuple[Kind, list[dict[str, Any]], dict[int, str]]], scope: Scope, modeline: str,
+                issuer: str | None) -> str:
+    """One file's text: a header, then each system and section of ``parts`` (in order)."""
+    counts = ", ".join(f"{len(items)} {kind.value}" for kind, items, _ in parts)
+    lines = [modeline, "#", f"# Dumped by `reconcile dump --scope {scope}`: {counts}.",
+             "# Secrets are ${env:NAME} placeholders; see secrets.env.example."]
+    system = ""
+    for kind, items, comments in parts:
+        if spec(kind).system != system:
+            system = spec(kind).system
+            lines.append(f"{system}:")
+            if system == "hydra" and issuer:
+                lines.append(f"  issuer: {issuer}")
+        lines.append(f"  {spec(kind).section}:")
+        lines += _yaml_items(items, comments)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def build_dump(live: LiveState, options: Options, scope: Scope, out_dir: Path, like: Like | None = None,
+               links: bool = True) -> Dump:
+    """Turn live state into desired-state files (pure apart from looking for the schema file).
+
+    ``like`` gives the files and secret names of an existing desired state; ``links`` rebuilds
+    openid-connect ``client:`` links and ``hydra.issuer`` (``dump_links``).
+    """
+    dump, taken = Dump(names=dict(like.names) if like else {}), set[str]()
+    taken.update(dump.names.values())
+    entries, objects = _collect(live, options, scope, dump, taken)
+    issuer = _link(entries, dump, taken, like.issuer if like else None) if links else None
+    if issuer is None and like is not None and Kind.OAUTH2_CLIENT in entries:
+        issuer = like.issuer
+    files: dict[str, list[tuple[Kind, list[dict[str, Any]], dict[int, str]]]] = {}
+    for kind, items in entries.items():
+        for obj, entry in zip(objects[kind], items, strict=True):
+            name = like.files.get((kind, obj.key), spec(kind).dump_file) if like else spec(kind).dump_file
+            parts = files.setdefault(name, [])
+            if not parts or parts[-1][0] is not kind:
+                parts.append((kind, [], {}))
+            if kind is Kind.OAUTH2_CLIENT and "client_secret" not in entry:
+                parts[-1][2][len(parts[-1][1])] = ("client_secret: not readable from Hydra, so left unmanaged "
+                                                   "(add client_secret: ${env:NAME} to manage it)")
+            parts[-1][1].append(entry)
+    for name, parts in files.items():
+        dump.files[name] = render_file(parts, scope, _modeline((out_dir / name).parent), issuer)
     return dump
 
 
@@ -307,6 +385,7 @@ def write_dump(dump: Dump, out_dir: Path) -> list[Path]:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         for name, text in files.items():
+            (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
             (out_dir / name).write_text(text)
             written.append(out_dir / name)
     except OSError as exc:
@@ -346,12 +425,40 @@ def _plugin_names(kind: Kind, obj: LiveObject) -> list[str]:
     return list(plugins) if kind is not Kind.OAUTH2_CLIENT and isinstance(plugins, dict) else []
 
 
-def dump_live(conn: Connection, options: Options, *, scope: Scope, systems: frozenset[str], out_dir: Path) -> Dump:
+def dump_live(conn: Connection, options: Options, *, scope: Scope, systems: frozenset[str], out_dir: Path,
+              like: Like | None = None) -> Dump:
     """Read the servers and build the dump (not yet written)."""
     if scope == "selector" and not options.selector:
         raise PlanError("--scope selector needs at least one --selector key=value")
     live = asyncio.run(read_live(conn, systems))
-    return build_dump(live, options, scope, out_dir)
+    dump = build_dump(live, options, scope, out_dir, like)
+    problem = loads_offline(dump)
+    if problem is not None:
+        # The loader's checks have the last word on a rebuilt link: keep the literals instead.
+        dump = build_dump(live, options, scope, out_dir, like, links=False)
+        dump.notes.append(f"openid-connect plugins kept their literal client_id/client_secret/discovery: "
+                          f"linked, the dump would not load ({problem})")
+    return dump
 
 
-__all__ = ["Dump", "DumpedSecret", "build_dump", "dump_live", "env_name", "secrets_example", "write_dump"]
+def loads_offline(dump: Dump) -> str | None:
+    """None when the dump's files load as a desired state (values not needed), else the first problem."""
+    import tempfile
+
+    from reconciler.errors import DesiredStateError
+    from reconciler.load.loader import load_state
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, text in dump.files.items():
+            (Path(tmp) / name).parent.mkdir(parents=True, exist_ok=True)
+            (Path(tmp) / name).write_text(text)
+        try:
+            load_state(Path(tmp), env={}, require_values=False)
+        except DesiredStateError as exc:
+            first = exc.problems[0] if exc.problems else None
+            return f"{first.path}: {first.message}" if first else "invalid"
+    return None
+
+
+__all__ = ["Dump", "DumpedSecret", "build_dump", "dump_live", "env_name", "loads_offline", "secrets_example",
+           "write_dump"]
