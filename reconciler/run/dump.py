@@ -14,27 +14,24 @@ which Hydra never returns, are left out (unmanaged) with a comment.
 from __future__ import annotations
 
 import asyncio
-import copy
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
-import yaml
-
 from reconciler.config import Connection, Options
-from reconciler.errors import PlanError, ReconcilerError
+from reconciler.errors import PlanError
 from reconciler.plan.normalize import (
     apisix_live_view,
-    canonical,
-    fill_defaults,
     hydra_split_metadata,
     hydra_view,
     schema_type,
 )
 from reconciler.plan.ownership import carries, has_owned_id, object_labels
 from reconciler.run import dump_links
+from reconciler.run.dump_defaults import strip_defaults
+from reconciler.run.dump_files import modeline_for, render_file, secrets_example, write_dump
 from reconciler.run.dump_like import Like
 from reconciler.run.fetch import fetch, open_adapters
 from reconciler.secrets import Secret
@@ -45,7 +42,6 @@ from reconciler.state.models.sensitive import PLUGIN_SECRETS, SECRET_FIELD_NAMES
 from reconciler.state.registry import DEFAULTS_STORED_UNTIL, LEVELS, Ownership, get_path, spec
 
 Scope = Literal["owned", "selector", "all"]
-SCHEMA_PATH: Final = Path("schemas") / "desired-state.schema.json"
 
 _ABBREV: Final[dict[str, str]] = {"openid-connect": "OIDC"}
 
@@ -164,46 +160,6 @@ def _put(body: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     node[path[-1]] = value
 
 
-# --- defaults (APISIX ≤3.13) -----------------------------------------------------------------
-
-
-def _get(value: Any, path: Sequence[str | int]) -> Any:
-    for step in path:
-        if isinstance(step, int):
-            value = value[step] if isinstance(value, list) and step < len(value) else None
-        else:
-            value = value.get(step) if isinstance(value, dict) else None
-    return value
-
-
-def strip_defaults(kind: Kind, key: str, body: dict[str, Any], schemas: dict[tuple[str, str], Any]) -> dict[str, Any]:
-    """``body`` without every value the server would fill back in by itself (top-down, checked)."""
-    result = copy.deepcopy(body)
-
-    def visit(path: tuple[str | int, ...]) -> None:
-        node = _get(result, path)
-        if isinstance(node, list):
-            for i in range(len(node)):
-                visit((*path, i))
-            return
-        if not isinstance(node, dict):
-            return
-        order = list(node)
-        for name in order:
-            value = node.pop(name)
-            refilled = _get(fill_defaults(kind, key, result, schemas), (*path, name))
-            if refilled is not None and canonical(refilled) == canonical(value):
-                continue
-            node[name] = value
-            visit((*path, name))
-        kept = {k: node[k] for k in order if k in node}
-        node.clear()
-        node.update(kept)
-
-    visit(())
-    return result
-
-
 # --- entries ----------------------------------------------------------------------------------
 
 _CLIENT_FIELDS: Final = frozenset(OAuth2Client.model_fields)
@@ -242,26 +198,6 @@ def apisix_entry(kind: Kind, obj: LiveObject, options: Options, live: LiveState,
 
 
 # --- building ---------------------------------------------------------------------------------
-
-
-def _modeline(out_dir: Path) -> str:
-    """The yaml-language-server modeline pointing at the nearest ``schemas/desired-state.schema.json``."""
-    here = out_dir.resolve()
-    for depth, parent in enumerate([here, *here.parents]):
-        if (parent / SCHEMA_PATH).is_file():
-            return f"# yaml-language-server: $schema={'../' * depth}{SCHEMA_PATH.as_posix()}"
-    return f"# yaml-language-server: $schema=../{SCHEMA_PATH.as_posix()}"
-
-
-def _yaml_items(items: list[dict[str, Any]], comments: dict[int, str]) -> list[str]:
-    lines: list[str] = []
-    for i, item in enumerate(items):
-        if i in comments:
-            lines.append(f"    # {comments[i]}")
-        text = yaml.safe_dump([item], sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
-        lines += ["    " + line if line else line for line in text.rstrip("\n").split("\n")]
-        lines.append("")
-    return lines
 
 
 def _collect(live: LiveState, options: Options, scope: Scope, dump: Dump, taken: set[str]) -> tuple[
@@ -320,24 +256,6 @@ def _client(entries: dict[Kind, list[dict[str, Any]]], client_id: str) -> dict[s
     return next(e for e in entries.get(Kind.OAUTH2_CLIENT, []) if e["client_id"] == client_id)
 
 
-def render_file(parts: list[tuple[Kind, list[dict[str, Any]], dict[int, str]]], scope: Scope, modeline: str,
-                issuer: str | None) -> str:
-    """One file's text: a header, then each system and section of ``parts`` (in order)."""
-    counts = ", ".join(f"{len(items)} {kind.value}" for kind, items, _ in parts)
-    lines = [modeline, "#", f"# Dumped by `reconcile dump --scope {scope}`: {counts}.",
-             "# Secrets are ${env:NAME} placeholders; see secrets.env.example."]
-    system = ""
-    for kind, items, comments in parts:
-        if spec(kind).system != system:
-            system = spec(kind).system
-            lines.append(f"{system}:")
-            if system == "hydra" and issuer:
-                lines.append(f"  issuer: {issuer}")
-        lines.append(f"  {spec(kind).section}:")
-        lines += _yaml_items(items, comments)
-    return "\n".join(lines).rstrip("\n") + "\n"
-
-
 def build_dump(live: LiveState, options: Options, scope: Scope, out_dir: Path, like: Like | None = None,
                links: bool = True) -> Dump:
     """Turn live state into desired-state files (pure apart from looking for the schema file).
@@ -363,34 +281,8 @@ def build_dump(live: LiveState, options: Options, scope: Scope, out_dir: Path, l
                                                    "(add client_secret: ${env:NAME} to manage it)")
             parts[-1][1].append(entry)
     for name, parts in files.items():
-        dump.files[name] = render_file(parts, scope, _modeline((out_dir / name).parent), issuer)
+        dump.files[name] = render_file(parts, scope, modeline_for((out_dir / name).parent), issuer)
     return dump
-
-
-def secrets_example(dump: Dump) -> str:
-    """``secrets.env.example``: every placeholder name, without values."""
-    lines = ["# The environment variables the dumped desired state reads (values left out).", ""]
-    for secret in dump.secrets:
-        lines.append(f"# {secret.address}: {secret.path}")
-        lines.append(f"{secret.name}=")
-    return "\n".join(lines) + "\n"
-
-
-def write_dump(dump: Dump, out_dir: Path) -> list[Path]:
-    """Write the files (and ``secrets.env.example`` when there are secrets); returns the paths."""
-    files = dict(dump.files)
-    if dump.secrets:
-        files["secrets.env.example"] = secrets_example(dump)
-    written: list[Path] = []
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for name, text in files.items():
-            (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
-            (out_dir / name).write_text(text)
-            written.append(out_dir / name)
-    except OSError as exc:
-        raise ReconcilerError(f"cannot write the dump to {out_dir}: {exc.strerror or exc}") from exc
-    return written
 
 
 # --- reading ----------------------------------------------------------------------------------
