@@ -166,6 +166,13 @@ class ApisixAdapter:
         except NotFound:
             return
 
+    async def validate_config(self, config: dict[str, Any]) -> tuple[int, Any]:
+        """``POST /configs/validate`` (3.17+): the status (200 or 400) and the JSON body.  Any other
+        answer raises ``AdminAPIError``; a non-JSON body raises too."""
+        response = await self.t.request("POST", f"{ADMIN}/configs/validate", body=config,
+                                        answers=frozenset({400}))
+        return response.status_code, json_body(response)
+
     async def plugin_schema(self, name: str, schema_type: str = "main") -> dict[str, Any] | None:
         """The live schema of a plugin (``main``, ``consumer`` or ``metadata``), cached per run."""
         cache_key = (name, schema_type)
