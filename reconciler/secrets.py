@@ -9,7 +9,6 @@ unchanged one without ever showing either.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, Final, final
 
 MASK: Final = "(sensitive value)"
@@ -42,10 +41,6 @@ class Secret:
     def reveal(self) -> str:
         """The plain value.  Call only where the value goes on the wire or into a hash."""
         return self._value
-
-    def digest(self) -> str:
-        """A stable SHA-256 of the value, for equality checks across processes (never displayed)."""
-        return hashlib.sha256(self._value.encode()).hexdigest()
 
     def __repr__(self) -> str:
         return f"Secret({MASK!r})"

@@ -115,7 +115,7 @@ class _Planner:
         for obj in orphans:
             before = self.live_view(kind, obj)
             self.plan.changes.append(Change(kind, obj.key, Action.DELETE, before, None,
-                                            reason="no longer declared", live_fingerprint=_fp(obj)))
+                                            reason="no longer declared"))
 
     def live_view(self, kind: Kind, obj: LiveObject) -> dict[str, Any]:
         if kind is Kind.OAUTH2_CLIENT:
@@ -169,11 +169,10 @@ class _Planner:
         before, equal = apisix_compare(kind, want.key, after, apisix_live_view(kind, want.key, have.body),
                                        self.live.schemas)
         if equal and not adopting:
-            self.plan.changes.append(Change(kind, want.key, Action.NOOP, before, after, live_fingerprint=_fp(have)))
+            self.plan.changes.append(Change(kind, want.key, Action.NOOP, before, after))
             return
         self.plan.changes.append(Change(kind, want.key, Action.UPDATE, before, after, diff(before, after),
-                                        reason="adopted" if adopting else "", depends_on=refs,
-                                        live_fingerprint=_fp(have)))
+                                        reason="adopted" if adopting else "", depends_on=refs))
 
     def plan_client(self, want: DesiredObject, have: LiveObject | None, adopting: bool,
                     refs: tuple[tuple[Kind, str], ...]) -> None:
@@ -217,12 +216,11 @@ class _Planner:
         elif live_labels != self.labels:
             extra.append(FieldChange(FieldOp.CHANGE, f"metadata.{HYDRA_METADATA_KEY}.labels", live_labels, self.labels))
         if not reasons and not extra and same_json(before, after):
-            self.plan.changes.append(Change(Kind.OAUTH2_CLIENT, want.key, Action.NOOP, after, after,
-                                            live_fingerprint=_fp(have)))
+            self.plan.changes.append(Change(Kind.OAUTH2_CLIENT, want.key, Action.NOOP, after, after))
             return
         changes = tuple(sorted(diff(before, after) + tuple(extra), key=lambda c: c.path))
         self.plan.changes.append(Change(Kind.OAUTH2_CLIENT, want.key, Action.UPDATE, before, send, changes,
-                                        reason=", ".join(reasons), depends_on=refs, live_fingerprint=_fp(have)))
+                                        reason=", ".join(reasons), depends_on=refs))
 
     # --- guards ---------------------------------------------------------------------------
 
@@ -261,11 +259,7 @@ class _Planner:
 
 def _with_deps(change: Change, deps: tuple[tuple[Kind, str], ...]) -> Change:
     return Change(change.kind, change.key, change.action, change.before, change.after, change.diff,
-                  change.reason, deps, change.live_fingerprint)
-
-
-def _fp(obj: LiveObject) -> str:
-    return obj.revision or obj.fingerprint()
+                  change.reason, deps)
 
 
 def _order(change: Change) -> tuple[int, int, str]:

@@ -49,7 +49,7 @@ async def plan_async(desired: ResolvedState, conn: Connection, options: Options,
         info = live.servers.get("apisix")
         if adapters.apisix is not None and info is not None:
             planned.errors.extend(await server_errors(planned, desired, adapters.apisix, info))
-        return Run(planned, live, requests=sum(t.requests for t in adapters.transports))
+        return Run(planned, live, requests=sum(t.requests for t in adapters.clients))
     async with open_adapters(conn, desired.systems) as opened:
         return await plan_async(desired, conn, options, adapters=opened)
 
@@ -80,7 +80,7 @@ async def plan_and_apply_async(desired: ResolvedState, conn: Connection, options
         if not run.plan.has_changes or (confirm is not None and not confirm(run.plan)):
             return run
         run.result = await apply(run.plan, adapters, parallelism=parallelism, observer=observer)
-        run.requests = sum(t.requests for t in adapters.transports)
+        run.requests = sum(t.requests for t in adapters.clients)
         return run
 
 

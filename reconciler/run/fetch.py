@@ -24,7 +24,7 @@ from reconciler.load import cache as loadcache
 from reconciler.plan.normalize import hydra_split_metadata, plugin_names, schema_type
 from reconciler.run.adapters.apisix import ApisixAdapter
 from reconciler.run.adapters.base import Adapter
-from reconciler.run.adapters.http import RateLimiter, RetryPolicy, Transport, make_client
+from reconciler.run.adapters.http import AdminClient, RateLimiter, RetryPolicy, make_client
 from reconciler.run.adapters.hydra import HydraAdapter
 from reconciler.secrets import Secret
 from reconciler.state import fingerprints
@@ -49,8 +49,8 @@ class Adapters:
         return adapter
 
     @property
-    def transports(self) -> list[Transport]:
-        """The transports in use (for request counts)."""
+    def clients(self) -> list[AdminClient]:
+        """The admin clients in use (for request counts)."""
         return [a.t for a in (self.hydra, self.apisix) if a is not None]
 
 
@@ -73,10 +73,10 @@ async def open_adapters(conn: Connection, systems: frozenset[str], *, rps: float
     adapters = Adapters()
     try:
         if "hydra" in systems and conn.hydra_admin_url:
-            adapters.hydra = HydraAdapter(Transport(client, conn.hydra_admin_url, retry=retry, limiter=limiter))
+            adapters.hydra = HydraAdapter(AdminClient(client, conn.hydra_admin_url, retry=retry, limiter=limiter))
         if "apisix" in systems and conn.apisix_admin_url:
             headers = {"X-API-KEY": conn.apisix_admin_key.reveal()} if conn.apisix_admin_key else {}
-            adapters.apisix = ApisixAdapter(Transport(client, conn.apisix_admin_url, headers=headers, retry=retry,
+            adapters.apisix = ApisixAdapter(AdminClient(client, conn.apisix_admin_url, headers=headers, retry=retry,
                                                       limiter=limiter))
         yield adapters
     finally:

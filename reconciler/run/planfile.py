@@ -3,14 +3,14 @@
 A reviewed plan is only worth applying if the world it was made against is still the world:
 the file records what the plan depended on, and apply refuses (writing nothing) when any of it
 changed.  It records the masked changes, the desired state's location and a hash of it, the
-options, the server versions, a fingerprint of every live object read, and a PBKDF2 fingerprint
+options, the server versions, a version stamp of every live object read, and a PBKDF2 fingerprint
 of every secret.  It holds no plaintext secret, so it can be a CI artifact: apply re-loads the
 desired state (re-resolving ``${env:...}`` secrets), checks each secret against its fingerprint,
 re-reads live state and re-plans; only a re-made plan identical to the saved one is applied, and
 that re-made plan carries the real secrets.
 
 The desired hash replaces every secret with its recorded (salted, slow) fingerprint, never a
-plain hash.  APISIX live objects are fingerprinted by ``modifiedIndex`` plus a hash of the body
+plain hash.  APISIX live objects are stamped with ``modifiedIndex`` plus a hash of the body
 with its secret fields masked, so no plain hash of a live secret is stored either.
 """
 
@@ -91,18 +91,18 @@ def desired_hash(desired: ResolvedState, objects: dict[str, str]) -> str:
     return hashlib.sha256(canonical(document).encode()).hexdigest()
 
 
-def live_fingerprint(obj: LiveObject) -> str:
+def live_version(obj: LiveObject) -> str:
     """What identifies one version of a live object, without a plain hash of any secret."""
     if obj.kind in HYDRA_KINDS:  # Hydra never returns client_secret; our fingerprint is PBKDF2
-        return obj.fingerprint()
+        return obj.content_hash()
     masked = mask(secretize(obj.body, None))
     content = hashlib.sha256(canonical(masked).encode()).hexdigest()[:32]
     return f"{obj.revision}/{content}" if obj.revision else content
 
 
-def live_fingerprints(live: LiveState) -> dict[str, str]:
-    """``{"<kind>.<key>": fingerprint}`` for every live object read."""
-    return {f"{kind.value}.{key}": live_fingerprint(obj)
+def live_versions(live: LiveState) -> dict[str, str]:
+    """``{"<kind>.<key>": version stamp}`` for every live object read."""
+    return {f"{kind.value}.{key}": live_version(obj)
             for kind in LEVELS for key, obj in sorted(live.of(kind).items())}
 
 
@@ -143,7 +143,7 @@ def save_plan(out: Path, plan: Plan, desired: ResolvedState, *, path: Path, var_
         "endpoints": endpoints(conn) if conn is not None else {},
         "complete": plan.complete,
         "changes": plan_record(plan),
-        "live": live_fingerprints(live),
+        "live": live_versions(live),
         "secrets": prints,
     }
     try:
@@ -207,7 +207,7 @@ def check_live(document: dict[str, Any], live: LiveState, desired: ResolvedState
     touched = {change["address"] for change in document["changes"]}
     touched.update(f"{kind.value}.{key}" for kind in LEVELS for key in desired.of(kind))
     before = {a: f for a, f in document["live"].items() if a in touched}
-    now = {a: f for a, f in live_fingerprints(live).items() if a in touched}
+    now = {a: f for a, f in live_versions(live).items() if a in touched}
     edited = sorted(a for a in now if a in before and before[a] != now[a])
     deleted = sorted(set(before) - set(now))
     created = sorted(set(now) - set(before))

@@ -16,19 +16,19 @@ import pytest
 
 from reconciler.errors import AdminAPIError
 from reconciler.run.adapters.apisix import ApisixAdapter
-from reconciler.run.adapters.http import RetryPolicy, Transport, make_client
+from reconciler.run.adapters.http import AdminClient, RetryPolicy, make_client
 from reconciler.run.adapters.hydra import HydraAdapter, next_link
 from reconciler.state.kinds import Kind
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-def _transport(handler: Handler, sleeps: list[float], **kw: Any) -> Transport:
+def _transport(handler: Handler, sleeps: list[float], **kw: Any) -> AdminClient:
     async def sleep(seconds: float) -> None:
         sleeps.append(seconds)
 
     client = make_client(timeout=5, transport=httpx.MockTransport(handler))
-    return Transport(client, "http://server", retry=RetryPolicy(attempts=4, sleep=sleep), **kw)
+    return AdminClient(client, "http://server", retry=RetryPolicy(attempts=4, sleep=sleep), **kw)
 
 
 def _clients(first: int, count: int) -> list[dict[str, Any]]:

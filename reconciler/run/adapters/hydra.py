@@ -9,7 +9,6 @@ retried blindly: after an ambiguous failure a GET decides whether it already hap
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 from urllib.parse import quote, urljoin
 
@@ -24,7 +23,7 @@ from reconciler.errors import (
     RateLimited,
     ServerError,
 )
-from reconciler.run.adapters.http import Transport, json_body, unexpected
+from reconciler.run.adapters.http import AdminClient, json_body, unexpected
 from reconciler.state.kinds import Kind
 from reconciler.state.live import ListResult, LiveObject, ServerInfo
 
@@ -54,8 +53,8 @@ def next_link(header: str | None) -> str | None:
 class HydraAdapter:
     """Lists, reads and writes OAuth2 clients on one Hydra admin endpoint."""
 
-    def __init__(self, transport: Transport) -> None:
-        self.t = transport
+    def __init__(self, client: AdminClient) -> None:
+        self.t = client
         self.info: ServerInfo | None = None
         self.prefix = "/admin/clients"
 
@@ -197,10 +196,6 @@ class HydraAdapter:
             await self.t.request("DELETE", self._path(key), retry_if=concurrent_update)
         except NotFound:
             return
-
-    async def close(self) -> None:
-        """Nothing to release beyond the shared client."""
-        await asyncio.sleep(0)
 
 
 def _page(response: httpx.Response) -> list[dict[str, Any]]:
