@@ -12,6 +12,15 @@ from __future__ import annotations
 from typing import Any, Final, final
 
 MASK: Final = "(sensitive value)"
+#: APISIX's references to secrets it resolves itself (``$secret://<manager>/<id>/<key>``,
+#: ``$env://NAME``; ``apisix/secret.lua``).  They name a secret without holding it: the tool keeps
+#: them as plain strings, never resolves them and never masks them.
+REFERENCE_PREFIXES: Final = ("$secret://", "$env://")
+
+
+def is_reference(value: object) -> bool:
+    """True for a string that is an APISIX secret reference (see ``REFERENCE_PREFIXES``)."""
+    return isinstance(value, str) and value.startswith(REFERENCE_PREFIXES)
 
 
 @final

@@ -25,7 +25,7 @@ import orjson
 
 from reconciler.config import HYDRA_METADATA_KEY
 from reconciler.plan import defaults
-from reconciler.secrets import Secret
+from reconciler.secrets import Secret, is_reference
 from reconciler.state.kinds import Kind
 from reconciler.state.models.hydra import LIFESPANS
 from reconciler.state.models.sensitive import SECRET_FIELD_NAMES
@@ -259,6 +259,8 @@ def secretize(value: Any, desired: Any, plugin: str | None = None, name: str = "
     if isinstance(value, str):
         sensitive = isinstance(desired, Secret) or (plugin is not None and (
             name in SENSITIVE_NAMES or (name == "key" and plugin in KEYED_SECRET_PLUGINS)))
+        if is_reference(value) and not isinstance(desired, Secret):
+            return value  # "$secret://..." names a secret; it is not one
         return Secret(value) if sensitive else value
     if isinstance(value, dict):
         want = desired if isinstance(desired, dict) else {}

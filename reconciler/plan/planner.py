@@ -156,8 +156,9 @@ class _Planner:
             self.plan_apisix(kind, want, have, adopting, refs)
 
     def prefix_error(self, kind: Kind, want: DesiredObject) -> str:
-        noun = spec(kind).noun
-        return (f"{kind.value}.{want.key}: {noun} ids must start with {self.options.global_rule_prefix!r} "
+        noun, prefix = spec(kind).noun, self.options.global_rule_prefix
+        shown = f"'<manager>/{prefix}'" if spec(kind).id_scoped else repr(prefix)
+        return (f"{kind.value}.{want.key}: {noun} ids must start with {shown} "
                 f"({noun}s carry no labels, so ownership is by id prefix) ({want.source})")
 
     def plan_apisix(self, kind: Kind, want: DesiredObject, have: LiveObject | None, adopting: bool,

@@ -34,7 +34,7 @@ from reconciler.plan.normalize import (
 )
 from reconciler.plan.ownership import carries, has_owned_id, object_labels
 from reconciler.run.engine import read_live
-from reconciler.secrets import Secret
+from reconciler.secrets import Secret, is_reference
 from reconciler.state.kinds import Kind
 from reconciler.state.live import LiveObject, LiveState
 from reconciler.state.models.hydra import OAuth2Client
@@ -109,12 +109,26 @@ def _placeholders(kind: Kind, key: str, body: dict[str, Any], dump: Dump, taken:
             node: Any = plugins[plugin]
             for step in path[:-1]:
                 node = node.get(step) if isinstance(node, dict) else None
-            if not isinstance(node, dict) or not isinstance(node.get(path[-1]), str):
+            if not isinstance(node, dict) or not isinstance(node.get(path[-1]), str) or is_reference(node[path[-1]]):
                 continue
             name = env_name(kind, key, plugin, path, taken)
             dump.secrets.append(DumpedSecret(name, f"{kind.value}.{key}", ".".join(("plugins", plugin, *path)),
                                              Secret(node[path[-1]])))
             node[path[-1]] = f"${{env:{name}}}"
+
+
+def _kind_placeholders(kind: Kind, key: str, body: dict[str, Any], dump: Dump, taken: set[str]) -> None:
+    """Replace the kind's own readable secrets (a vault token, aws keys) by placeholders, in place."""
+    s = spec(kind)
+    for path in s.secret_paths:
+        if path in s.omitted_secrets or path in s.ciphertext_secrets:
+            continue  # handled by _unreadable_placeholders
+        value = get_path(body, path)
+        if not isinstance(value, str) or is_reference(value):
+            continue
+        name = env_name(kind, key, "", path, taken)
+        dump.secrets.append(DumpedSecret(name, f"{kind.value}.{key}", ".".join(path), Secret(value)))
+        _put(body, path, f"${{env:{name}}}")
 
 
 def _unreadable_placeholders(kind: Kind, key: str, body: dict[str, Any], dump: Dump, taken: set[str]) -> None:
@@ -225,6 +239,7 @@ def apisix_entry(kind: Kind, obj: LiveObject, options: Options, live: LiveState,
     if labels:
         body["labels"] = labels
     _placeholders(kind, obj.key, body, dump, taken)
+    _kind_placeholders(kind, obj.key, body, dump, taken)
     _unreadable_placeholders(kind, obj.key, body, dump, taken)
     return {spec(kind).key_field: spec(kind).own_id(obj.key), **body}
 

@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from reconciler.sandbox import apisix_listing
+from reconciler.sandbox import apisix_listing, apisix_secrets
 from reconciler.sandbox.apisix_configs import validate_configs
 from reconciler.sandbox.apisix_crypto import Keyring
 from reconciler.sandbox.apisix_info import plugins_endpoint, schema_endpoint
@@ -138,6 +138,8 @@ class ApisixEmulator(ApisixStore):
             return _json(status, body)
         if head == STREAM_ROUTES:
             raise bad("stream mode is disabled, can not add stream routes")
+        if head == "secrets":
+            parts = [head, *apisix_secrets.join_id(parts[1:])]
         kind = KINDS.get(head)
         if kind is None or head == "credentials":
             raise ApiError(404, {"error_msg": f"Unsupported resource type: {head}"})

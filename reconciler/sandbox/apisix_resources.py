@@ -47,6 +47,7 @@ KINDS: dict[str, ResourceType] = {k.segment: k for k in (
     ResourceType("global_rules", "global rule", "global_rule", NO_POST),
     ResourceType("ssls", "ssl", "ssl", ALL),
     ResourceType("protos", "proto", "proto", frozenset({"GET", "PUT", "POST", "DELETE"})),
+    ResourceType("secrets", "secret", "", NO_POST),  # see apisix_secrets
     ResourceType("plugin_metadata", "plugin_metadata", "", NO_POST_PATCH, plugin_type="metadata",
          timestamps=False),
 )}

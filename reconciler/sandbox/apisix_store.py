@@ -82,6 +82,8 @@ class ApisixStore:
     def _store_id(key: str, segment: str) -> str:
         if segment == "credentials":
             return key.removeprefix("/apisix/consumers/")
+        if segment == "secrets":  # "<manager>/<id>"
+            return key.removeprefix("/apisix/secrets/")
         return key.rsplit("/", 1)[1]
 
     def _crypt_plugins(self, value: dict[str, Any], kind: ResourceType, *, decrypt: bool) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
+from reconciler.sandbox import apisix_secrets
 from reconciler.sandbox.apisix_jsonschema import validate
 from reconciler.sandbox.apisix_plugins import PluginRegistry
 from reconciler.sandbox.apisix_resources import Entry, ResourceType, bad
@@ -85,6 +86,8 @@ class Checker:
             self._ssl(target)
         elif segment == "plugin_metadata":
             self._metadata(target, obj_id)
+        elif segment == "secrets":
+            apisix_secrets.check(target, obj_id)
         else:
             self._schema(kind.schema, target)
             self._plugins(target.get("plugins"), "main")
