@@ -156,7 +156,7 @@ async def _read_schemas(adapter: ApisixAdapter, desired: ResolvedState, live: Li
     for kind in APISIX_KINDS:
         stype = schema_type(kind)
         for obj in desired.of(kind).values():
-            if kind is Kind.PLUGIN_METADATA:
+            if stype == "metadata":  # the body is the plugin's metadata itself
                 wanted.add((obj.key, stype))
             wanted.update((name, stype) for name in plugin_names(obj.body))
     names = sorted(wanted)

@@ -39,17 +39,6 @@ def concurrent_update(exc: AdminAPIError) -> bool:
     return exc.status == 400 and "concurrent update" in exc.server_message
 
 
-def next_link(header: str | None) -> str | None:
-    """The URL of ``rel="next"`` in a ``Link`` header, or None."""
-    if not header:
-        return None
-    for part in header.split(","):
-        url, _, params = part.partition(";")
-        if 'rel="next"' in params.replace(" ", ""):
-            return url.strip().strip("<>")
-    return None
-
-
 class HydraAdapter:
     """Lists, reads and writes OAuth2 clients on one Hydra admin endpoint."""
 
@@ -131,7 +120,7 @@ class HydraAdapter:
                 total = _total(response.headers.get("x-total-count"))
                 page = _page(response)
                 _add(result, page)
-                link = next_link(response.headers.get("link"))
+                link = response.links.get("next", {}).get("url")  # httpx parses the Link header
                 if len(page) < PAGE_SIZE_V2 or link is None:
                     break
                 url = urljoin(self.t.base_url + "/", link.lstrip("/"))
