@@ -52,6 +52,8 @@ def join_id(rest: list[str]) -> list[str]:
 
 def check(conf: dict[str, Any], obj_id: str) -> None:
     """The manager's schema check (defaults filled into ``conf`` in place, as the validator does)."""
+    if "/" not in obj_id:  # config_validate.lua (a PUT URL always has both parts)
+        raise bad(f"invalid secret id: {obj_id or 'nil'}")
     manager = obj_id.partition("/")[0]
     schema = SCHEMAS.get(manager)
     if schema is None:

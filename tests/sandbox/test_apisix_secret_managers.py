@@ -65,3 +65,13 @@ def test_defaults_stored_only_by_legacy_versions(version: str, stored: str | Non
     for c in serve(ApisixEmulator(version)):
         assert c.put("/secrets/aws/x", json={"access_key_id": "a", "secret_access_key": "s"}).status_code == 201
         assert c.get("/secrets/aws/x").json()["value"].get("region") == stored
+
+
+def test_configs_validate_checks_secret_managers_by_their_id() -> None:
+    """``POST /configs/validate`` (3.17+, ``apisix/admin/config_validate.lua``): the manager comes
+    from the item's id, and an id without ``/`` is ``invalid secret id``."""
+    for c in serve(ApisixEmulator()):
+        good = c.post("/configs/validate", json={"secrets": [{**VAULT, "id": "vault/a"}]})
+        assert good.status_code == 200, good.text
+        bad = c.post("/configs/validate", json={"secrets": [{**VAULT, "id": "vault"}]})
+        assert bad.status_code == 400 and "invalid secret id: vault" in bad.text
