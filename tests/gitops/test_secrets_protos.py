@@ -193,3 +193,23 @@ def test_dump_round_trips_and_holds_no_token(applied_sp: Edge) -> None:
     assert len(values) == len(live)
     again = edge.cli("plan", str(out), "--detailed-exitcode", env=values)
     assert again.exit_code == 0, again.output
+
+
+def test_the_vault_token_is_in_no_output_of_any_command(edge: Edge, caplog: pytest.LogCaptureFixture) -> None:
+    """Every command and format, and the saved plan file, while the token does reach the server."""
+    caplog.set_level("DEBUG")
+    write_all(edge)
+    plan_file = edge.root / "plan.json"
+    texts = [edge.cli("validate", str(edge.desired)).output]
+    for fmt in ("text", "json", "markdown"):
+        texts.append(edge.cli("plan", str(edge.desired), "--output", fmt).output)
+    saved = edge.cli("plan", str(edge.desired), "--out", str(plan_file))
+    assert saved.exit_code == 0, saved.output
+    texts += [saved.output, plan_file.read_text()]
+    applied = edge.cli("apply", str(plan_file), "--auto-approve", "--output", "json")
+    assert applied.exit_code == 0, applied.output
+    texts.append(applied.output)
+    for fmt in ("text", "json", "markdown"):
+        texts.append(edge.cli("drift", str(edge.desired), "--output", fmt).output)
+    assert edge.apisix("GET", "/secrets/vault/reconcile-team-a").json()["value"]["token"] == VAULT_CANARY
+    outputs_hold_no_secret(*texts, caplog.text)
