@@ -81,7 +81,8 @@ class LoginApp:
             return _page(400, "Bad request", f"<p>Expected a {kind} challenge to be set but received none.</p>")
         try:
             async with httpx.AsyncClient(base_url=self.admin_url, timeout=self.timeout) as hydra:
-                return await getattr(self, f"_{kind}")(hydra, request.method, challenge, form)
+                answer: Response = await getattr(self, f"_{kind}")(hydra, request.method, challenge, form)
+                return answer
         except httpx.HTTPError as exc:
             return _page(502, "Hydra is unreachable", f"<p>Hydra's admin API did not answer: "
                          f"{html.escape(type(exc).__name__)}.</p>")
