@@ -30,6 +30,7 @@ from urllib.parse import quote
 
 from reconciler.sandbox.faults import FaultInjector
 from reconciler.sandbox.http import HTTPServer, Request, Response
+from reconciler.sandbox.hydra_challenges import ChallengeAdmin
 from reconciler.sandbox.hydra_flow import FlowPort
 from reconciler.sandbox.hydra_grants import Grants
 from reconciler.sandbox.hydra_json import dumps, rfc3339_nano, rfc3339_seconds, time_to_utc
@@ -105,6 +106,7 @@ class HydraEmulator:
         self.flow = FlowPort(self)
         self.grants = Grants(self)
         self.oidc = OIDCPort(self)
+        self.challenges = ChallengeAdmin(self)
         self._login_urls: tuple[str, str, str] | None = None
 
     # --- wiring ------------------------------------------------------------------------------
@@ -231,7 +233,7 @@ class HydraEmulator:
         allowed = routes.get(rest)
         if allowed is None:
             return self._route_not_found()
-        return gate(request, allowed) or self.flow.admin(request, rest[len("/auth"):])
+        return gate(request, allowed) or self.challenges.admin(request, rest[len("/auth"):])
 
     def _allowed(self, rest: str) -> str | None:
         parts = rest.split("/")[1:] if rest else []

@@ -11,12 +11,12 @@ and Hydra's ``consent/strategy_default.go``; every answer shape is pinned by
 ``tests/e2e/test_hydra_flow_differential.py`` against the real v2.3.0 binary.
 
 What is left out (see docs/emulator-fidelity.md): CSRF cookies, ``prompt``/``max_age``,
-request objects, pairwise subjects and challenge expiry; logout is in ``hydra_oidc``.
+request objects, pairwise subjects and challenge expiry.  The admin side (get, accept, reject, revoke sessions) is in
+``hydra_challenges``; logout is in ``hydra_oidc``.
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 import uuid
@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from reconciler.sandbox.http import Request, Response
-from reconciler.sandbox.hydra_model import ClientError
 from reconciler.sandbox.hydra_public import INVALID_CLIENT, INVALID_REQUEST, INVALID_SCOPE, wildcard_match
 from reconciler.sandbox.hydra_wire import NO_CACHE, go_response, html_escape
 
@@ -36,13 +35,7 @@ SESSION_COOKIE = "ory_hydra_session_dev"
 UNSUPPORTED_RESPONSE_TYPE = "The authorization server does not support obtaining a token using this method."
 INVALID_STATE = ("The state is missing or does not have enough characters and is therefore considered too weak. "
                  "Request parameter 'state' must be at least be 8 characters long to ensure sufficient entropy.")
-NOT_FOUND = ClientError(404, "Not Found", "Unable to locate the requested resource")
 MIN_ENTROPY = 8
-
-
-def _missing(name: str) -> ClientError:
-    return ClientError(400, "invalid_request", f"{INVALID_REQUEST} Query parameter '{name}' is not defined but "
-                       "should have been.")
 
 
 @dataclass
@@ -178,7 +171,8 @@ class FlowPort:
         target = self.emulator.login_url
         return found(target + ("&" if "?" in target else "?") + urlencode({"login_challenge": flow.login_challenge}))
 
-    def _return_url(self, flow: Flow, name: str, verifier: str) -> str:
+    def return_url(self, flow: Flow, name: str, verifier: str) -> str:
+        """Where the browser goes back to ``/oauth2/auth`` with a verifier (parameters sorted, as Go's)."""
         params = {k: v for k, v in flow.params.items() if k not in ("login_verifier", "consent_verifier")}
         params[name] = verifier
         return self.emulator.issuer + "oauth2/auth?" + urlencode(sorted(params.items()))
@@ -240,105 +234,5 @@ class FlowPort:
         flow.done = True
         self.flows.pop(verifier, None)
         consent = flow.consent or {}
-        outcome = self.emulator.grants.authorize(flow, consent)
-        if "error" in outcome:
-            return see_other(flow.params["redirect_uri"], {**outcome, "state": flow.params.get("state", "")})
+        outcome = self.emulator.grants.authorize(flow, consent)  # a code, or fosite's PKCE refusal
         return see_other(flow.params["redirect_uri"], {**outcome, "state": flow.params.get("state", "")})
-
-    # --- admin port ----------------------------------------------------------------------
-
-    def admin(self, request: Request, rest: str) -> Response:
-        """``/admin/oauth2/auth/requests/...`` and ``/admin/oauth2/auth/sessions/...``."""
-        from reconciler.sandbox.hydra_wire import error_response, json_response
-
-        try:
-            if rest.startswith("/sessions/"):
-                return self._revoke_sessions(request, rest[len("/sessions/"):])
-            kind, _, action = rest[len("/requests/"):].partition("/")
-            return json_response(200, json.dumps(self._request_action(request, kind, action),
-                                                 separators=(",", ":")))
-        except ClientError as err:
-            return error_response(err)
-
-    def _request_action(self, request: Request, kind: str, action: str) -> dict[str, Any]:
-        challenge = request.arg(f"{kind}_challenge") or request.arg("challenge") or ""
-        if not challenge:
-            raise _missing("challenge")
-        if kind == "logout":
-            return self.emulator.oidc.logout_action(challenge, action)
-        flow = self.flows.get(challenge)
-        if flow is None or getattr(flow, f"{kind}_challenge") != challenge:
-            raise NOT_FOUND
-        if not action:
-            return self._describe(flow, kind)
-        body = self._json_body(request)
-        if action == "accept":
-            if kind == "login":
-                subject = str(body.get("subject") or "")
-                if not subject:
-                    raise ClientError(400, "invalid_request", f"{INVALID_REQUEST} Field 'subject' must not be empty.")
-                if flow.login_skip and subject != flow.subject:
-                    # Another user on a remembered session: Hydra restarts the flow with prompt=login.
-                    del self.flows[challenge]
-                    params = {**flow.params, "prompt": "login"}
-                    return {"redirect_to": self.emulator.issuer + "oauth2/auth?" + urlencode(sorted(params.items()))}
-                flow.subject, flow.login = subject, body
-            else:
-                flow.consent = body
-                if body.get("remember"):
-                    self.consents.append({"subject": flow.subject, "client_id": flow.client_id,
-                                          "grant_scope": list(body.get("grant_scope") or []),
-                                          "session_id": flow.session_id})
-        else:
-            flow.error = body
-        verifier = secrets.token_urlsafe(48)
-        setattr(flow, f"{kind}_verifier", verifier)
-        self.flows[verifier] = flow
-        return {"redirect_to": self._return_url(flow, f"{kind}_verifier", verifier)}
-
-    @staticmethod
-    def _json_body(request: Request) -> dict[str, Any]:
-        try:
-            body = json.loads(request.body or b"{}")
-        except ValueError:
-            raise ClientError(400, "invalid_request", f"{INVALID_REQUEST} Unable to decode body because: "
-                              "invalid JSON") from None
-        return body if isinstance(body, dict) else {}
-
-    def _describe(self, flow: Flow, kind: str) -> dict[str, Any]:
-        record = self.emulator.clients.get(flow.client_id)
-        client = json.loads(self.emulator.client_json(flow.client_id)) if record else {}
-        out: dict[str, Any] = {"challenge": getattr(flow, f"{kind}_challenge"), "requested_scope": flow.scope,
-                               "requested_access_token_audience": flow.audience,
-                               "skip": flow.login_skip if kind == "login" else flow.consent_skip,
-                               "subject": flow.subject, "oidc_context": {}, "client": client,
-                               "request_url": flow.request_url}
-        if kind == "login":
-            out["session_id"] = flow.session_id
-        else:
-            login = flow.login or {}
-            out.update({"login_challenge": flow.login_challenge, "login_session_id": flow.session_id,
-                        "acr": login.get("acr", ""), "amr": login.get("amr") or [],
-                        "context": login.get("context")})
-        return out
-
-    def _revoke_sessions(self, request: Request, which: str) -> Response:
-        subject = request.arg("subject") or ""
-        if which == "login":
-            sid = request.arg("sid") or ""
-            if not subject and not sid:
-                raise ClientError(400, "invalid_request", f"{INVALID_REQUEST} Either 'subject' or 'sid' query "
-                                  "parameters need to be defined.")
-            for key in [k for k, s in self.sessions.items() if k == sid or (subject and s["subject"] == subject)]:
-                del self.sessions[key]
-        else:
-            if not subject:
-                raise _missing("subject")
-            client, everything = request.arg("client") or "", request.arg("all") == "true"
-            if not client and not everything:
-                raise ClientError(400, "invalid_request", f"{INVALID_REQUEST} Query parameter both 'client' and "
-                                  "'all' is not defined but one of them should have been.")
-            self.consents = [c for c in self.consents
-                             if not (c["subject"] == subject and (everything or c["client_id"] == client))]
-            self.emulator.grants.revoke_subject(subject, None if everything else client)
-        return go_response(204, b"", [NO_CACHE])
