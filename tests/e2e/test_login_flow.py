@@ -123,3 +123,30 @@ def test_the_upstream_hello_page_answers(box: Sandbox) -> None:
     page = httpx.get(box.upstream_url + "/any/path", timeout=30)
     assert page.status_code == 200 and "Hello from the upstream" in page.text and "/any/path" in page.text
     assert httpx.post(box.upstream_url + "/", timeout=30).status_code == 405
+
+
+def test_cli_ports_make_the_issuer_and_the_login_urls() -> None:
+    from reconciler.sandbox.realhydra import free_port
+
+    from .test_sandbox_cli import SandboxProcess
+
+    public_port, login_port, upstream_port = free_port(), free_port(), free_port()
+    box = SandboxProcess("--hydra-public-port", str(public_port), "--login-port", str(login_port),
+                         "--upstream-port", str(upstream_port))
+    try:
+        assert box.info["login"] == f"http://127.0.0.1:{login_port}"
+        assert box.info["upstream"] == f"http://127.0.0.1:{upstream_port}"
+        issuer = f"http://127.0.0.1:{public_port}/"
+        assert httpx.get(issuer + ".well-known/openid-configuration", timeout=30).json()["issuer"] == issuer
+        created = httpx.post(box.info["hydra-admin"] + "/admin/clients", json=CLIENT, timeout=30)
+        assert created.status_code == 201, created.text
+        walk = Walk(box.info["hydra-public"], box.info["hydra-admin"])
+        try:
+            first = walk.start("photos", scope="openid")
+            assert first.headers["location"].startswith(f"http://127.0.0.1:{login_port}/login?login_challenge=")
+            form = walk.browser.get(first.headers["location"])
+            assert form.status_code == 200 and 'name="email"' in form.text
+        finally:
+            walk.close()
+    finally:
+        assert box.stop()[0] == 0
