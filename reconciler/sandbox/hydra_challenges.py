@@ -50,12 +50,14 @@ class ChallengeAdmin:
             if rest.startswith("/sessions/"):
                 return self._revoke_sessions(request, rest[len("/sessions/"):])
             kind, _, action = rest[len("/requests/"):].partition("/")
-            return json_response(200, json.dumps(self._request_action(request, kind, action),
-                                                 separators=(",", ":")))
+            answer = self._request_action(request, kind, action)
+            if answer is None:
+                return go_response(204, b"", [NO_CACHE])
+            return json_response(200, json.dumps(answer, separators=(",", ":")))
         except ClientError as err:
             return error_response(err)
 
-    def _request_action(self, request: Request, kind: str, action: str) -> dict[str, Any]:
+    def _request_action(self, request: Request, kind: str, action: str) -> dict[str, Any] | None:
         challenge = request.arg(f"{kind}_challenge") or request.arg("challenge") or ""
         if not challenge:
             raise _missing("challenge")
@@ -106,7 +108,8 @@ class ChallengeAdmin:
         out: dict[str, Any] = {"challenge": getattr(flow, f"{kind}_challenge"), "requested_scope": flow.scope,
                                "requested_access_token_audience": flow.audience,
                                "skip": flow.login_skip if kind == "login" else flow.consent_skip,
-                               "subject": flow.subject, "oidc_context": {}, "client": client,
+                               "subject": flow.remembered_subject if kind == "login" else flow.subject,
+                               "oidc_context": {}, "client": client,
                                "request_url": flow.request_url}
         if kind == "login":
             out["session_id"] = flow.session_id

@@ -20,7 +20,7 @@ from __future__ import annotations
 import secrets
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -51,6 +51,7 @@ class Flow:
     login_challenge: str = field(default_factory=lambda: secrets.token_urlsafe(48))
     login_skip: bool = False
     subject: str = ""
+    remembered_subject: str = ""
     login_verifier: str = ""
     login: dict[str, Any] | None = None
     consent_challenge: str = ""
@@ -166,7 +167,8 @@ class FlowPort:
                     session_id=str(uuid.uuid4()))
         session = self.sessions.get(request.cookies.get(SESSION_COOKIE, ""))
         if session is not None and "login" not in params.get("prompt", "").split():
-            flow.session_id, flow.login_skip, flow.subject = request.cookies[SESSION_COOKIE], True, session["subject"]
+            flow.session_id, flow.login_skip = request.cookies[SESSION_COOKIE], True
+            flow.subject = flow.remembered_subject = session["subject"]
         self.flows[flow.login_challenge] = flow
         target = self.emulator.login_url
         return found(target + ("&" if "?" in target else "?") + urlencode({"login_challenge": flow.login_challenge}))
@@ -197,12 +199,13 @@ class FlowPort:
         return list(record["client"]["redirect_uris"] or [""]) if record else [""]
 
     def _after_login(self, request: Request, verifier: str) -> Response:
-        flow = self._flow_by_verifier(verifier, "login")
-        if flow.error is not None:
-            raise self._denied(flow)
+        original = self._flow_by_verifier(verifier, "login")
+        if original.error is not None:
+            raise self._denied(original)
+        # Hydra v2's login verifier carries the flow itself and can be replayed until the consent
+        # step ends the flow: each use starts a consent of its own.
+        flow = replace(original)
         login = flow.login or {}
-        flow.login_verifier = ""
-        self.flows.pop(verifier, None)
         extra: list[tuple[str, str]] = []
         now = int(time.time())
         if flow.login_skip:
