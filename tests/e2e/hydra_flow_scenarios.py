@@ -7,6 +7,8 @@ of its function without ``case_``.
 
 from __future__ import annotations
 
+import httpx
+
 from .hydra_flow_cases import SECRET, Case, Session
 from .oauth_flow import CALLBACK, pkce_pair, query_of
 
@@ -360,6 +362,34 @@ def case_userinfo_by_post(s: Session) -> None:
     tokens = s.exchange("c40", s.code("c40", "zed", OPENID)).json()
     s.rec(s.walk.browser.post(s.walk.public_url + "/userinfo",
                               headers={"Authorization": f"Bearer {tokens['access_token']}"}))
+
+
+def case_verifiers_without_cookies(s: Session) -> None:
+    s.client("c41")
+    back = s.login(s.auth("c41"), "amy").json()["redirect_to"]
+    s.rec(httpx.get(back, timeout=30))
+    after_login = s.get(back)
+    final = s.consent(after_login, OPENID).json()["redirect_to"]
+    s.rec(httpx.get(final, timeout=30))
+    s.get(final)
+
+
+def case_two_logins_in_one_browser(s: Session) -> None:
+    s.client("c42")
+    first = s.auth("c42")
+    second = s.auth("c42", state="state-second")
+    s.get(s.login(first, "bea").json()["redirect_to"])
+    s.get(s.login(second, "bea").json()["redirect_to"])
+
+
+def case_unknown_and_spent_verifiers(s: Session) -> None:
+    s.client("c43")
+    s.auth("c43", login_verifier="not-a-verifier")
+    s.auth("c43", consent_verifier="not-a-verifier")
+    after_login = s.get(s.login(s.auth("c43"), "cy").json()["redirect_to"])
+    final = s.consent(after_login, OPENID).json()["redirect_to"]
+    s.get(final)
+    s.get(final)
 
 
 CASES: dict[str, Case] = {name[len("case_"):]: fn for name, fn in dict(globals()).items()
