@@ -150,3 +150,15 @@ def test_cli_ports_make_the_issuer_and_the_login_urls() -> None:
             walk.close()
     finally:
         assert box.stop()[0] == 0
+
+
+def test_the_login_app_names_an_unreachable_hydra() -> None:
+    from reconciler.sandbox.http import HTTPServer, ServerThread
+    from reconciler.sandbox.login_app import LoginApp
+    from reconciler.sandbox.realhydra import free_port
+
+    app = LoginApp(f"http://127.0.0.1:{free_port()}", timeout=5)
+    server = HTTPServer(app.handle)
+    with ServerThread(server):
+        page = httpx.get(server.url + "/login", params={"login_challenge": "abc"}, timeout=30)
+    assert page.status_code == 502 and "Hydra is unreachable" in page.text
