@@ -213,13 +213,18 @@ class _Planner:
         before, after = hydra_view(have.body), hydra_view(body)
         live_labels = live_ours.get("labels") if isinstance(live_ours.get("labels"), dict) else {}
         if adopting:
+            # Shown as an adopted APISIX object shows ``+ labels``: the marker is what adoption writes.
             reasons.append("adopted")
+            extra.append(FieldChange(FieldOp.CHANGE, f"metadata.{HYDRA_METADATA_KEY}.labels", live_labels, self.labels)
+                         if live_labels else
+                         FieldChange(FieldOp.ADD, f"metadata.{HYDRA_METADATA_KEY}.labels", None, self.labels))
         elif live_labels != self.labels:
             extra.append(FieldChange(FieldOp.CHANGE, f"metadata.{HYDRA_METADATA_KEY}.labels", live_labels, self.labels))
         if not reasons and not extra and same_json(before, after):
             self.plan.changes.append(Change(Kind.OAUTH2_CLIENT, want.key, Action.NOOP, after, after))
             return
-        changes = tuple(sorted(diff(before, after) + tuple(extra), key=lambda c: c.path))
+        changes = tuple(sorted(_as_written(diff(before, after), have.body, body) + tuple(extra),
+                               key=lambda c: c.path))
         self.plan.changes.append(Change(Kind.OAUTH2_CLIENT, want.key, Action.UPDATE, before, send, changes,
                                         reason=", ".join(reasons), depends_on=refs))
 
@@ -276,3 +281,11 @@ def plan(desired: ResolvedState, live: LiveState, options: Options) -> Plan:
 
 
 __all__ = ["plan", "references"]
+
+
+def _as_written(changes: tuple[FieldChange, ...], live: dict[str, Any], desired: dict[str, Any]) -> tuple[
+        FieldChange, ...]:
+    """``scope`` compares as a set of words (sorted when normalised), but is shown as each side
+    wrote it: ``"openid admin offline" -> "openid offline"``, not the sorted words."""
+    return tuple(FieldChange(FieldOp.CHANGE, "scope", live.get("scope", c.old), desired.get("scope", c.new))
+                 if c.path == "scope" and c.op is FieldOp.CHANGE else c for c in changes)

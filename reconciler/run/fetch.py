@@ -64,6 +64,10 @@ async def open_adapters(conn: Connection, systems: frozenset[str], *, rps: float
     if "apisix" in systems and not conn.apisix_admin_url:
         raise PlanError("the desired state declares apisix: but no APISIX admin URL was given "
                         "(--apisix-admin-url or APISIX_ADMIN_URL)")
+    if "apisix" in systems and not conn.apisix_admin_key:
+        # Every Admin API request needs it; without it the first answer would be a 401.
+        raise PlanError("the desired state declares apisix: but no APISIX admin key was given "
+                        "(APISIX_ADMIN_KEY or --apisix-admin-key-file); nothing was contacted")
     for system, url in (("Hydra", conn.hydra_admin_url), ("APISIX", conn.apisix_admin_url)):
         if system.lower() in systems and url:
             _check_url(system, url)
