@@ -1,9 +1,10 @@
-"""openid-connect through the sandbox gateway against a real Ory Hydra v2.3.0, configured by ``reconcile apply``.
+"""openid-connect through the sandbox gateway, against the Hydra emulator and a real Ory Hydra v2.3.0.
 
 This is the seed's login (shared/seed walkthrough, Step 6) without the screens: the desired
 state declares the Hydra client and the APISIX route that references it, ``reconcile apply``
 writes both, and the authorization-code flow runs through the gateway with the login and
-consent challenges accepted through Hydra's admin API.  Expected behaviour is
+consent challenges accepted through Hydra's admin API.  Every test runs against both Hydras
+(the real one is the referee for the emulator's flow).  Expected behaviour is
 ``shared/spec/apisix-data-plane.md`` §4 (checklist numbers cited per test).
 """
 
@@ -27,8 +28,6 @@ from reconciler.sandbox.runner import Sandbox
 
 from .conftest import Echo
 from .oidc_flow import login
-
-pytestmark = pytest.mark.real_hydra
 
 CLIENT_SECRET = "photo-secret-0123456789"
 SESSION_SECRET = "session-secret-0123456789abcdef"
@@ -93,9 +92,10 @@ class Setup:
         return httpx.Client(timeout=15, trust_env=False, follow_redirects=False)
 
 
-@pytest.fixture
-def setup(echoes: list[Echo], tmp_path: Path) -> Iterator[Setup]:
-    with Sandbox(real_hydra=True, gateway=True) as box:
+@pytest.fixture(params=[pytest.param(False, id="emulated-hydra"),
+                        pytest.param(True, id="real-hydra", marks=pytest.mark.real_hydra)])
+def setup(echoes: list[Echo], tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Setup]:
+    with Sandbox(real_hydra=request.param, gateway=True) as box:
         # Hydra makes its signing keys on first use, which can outlast the plugin's 3 s IdP timeout
         # on a loaded machine; APISIX would fail that login the same way, so warm the keys up first.
         httpx.get(box.hydra_public_url + "/.well-known/jwks.json", timeout=60).raise_for_status()
