@@ -90,7 +90,7 @@ def test_rs256_signature_via_jwks() -> None:
     parsed = jwt.parse(token)
     assert jwt.verify_signature(parsed, jwks=[jwk], secret=None, allowed_algs=["RS256"], accept_none=False,
                                 accept_unsupported=True)
-    other, other_jwk = _rsa_token({"sub": "x"})
+    _other, other_jwk = _rsa_token({"sub": "x"})
     with pytest.raises(jwt.JwtError, match="signature"):
         jwt.verify_signature(parsed, jwks=[other_jwk], secret=None, allowed_algs=None, accept_none=False,
                              accept_unsupported=True)
