@@ -92,10 +92,8 @@ class Setup:
         return httpx.Client(timeout=15, trust_env=False, follow_redirects=False)
 
 
-@pytest.fixture(params=[pytest.param(False, id="emulated-hydra"),
-                        pytest.param(True, id="real-hydra", marks=pytest.mark.real_hydra)])
-def setup(echoes: list[Echo], tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Setup]:
-    with Sandbox(real_hydra=request.param, gateway=True) as box:
+def _setup(real: bool, echoes: list[Echo], tmp_path: Path) -> Iterator[Setup]:
+    with Sandbox(real_hydra=real, gateway=True) as box:
         # Hydra makes its signing keys on first use, which can outlast the plugin's 3 s IdP timeout
         # on a loaded machine; APISIX would fail that login the same way, so warm the keys up first.
         httpx.get(box.hydra_public_url + "/.well-known/jwks.json", timeout=60).raise_for_status()
@@ -103,6 +101,19 @@ def setup(echoes: list[Echo], tmp_path: Path, request: pytest.FixtureRequest) ->
                "APISIX_ADMIN_KEY": box.apisix_admin_key, "CLIENT_SECRET": CLIENT_SECRET,
                "SESSION_SECRET": SESSION_SECRET, "NO_COLOR": "1"}
         yield Setup(box, echoes[0], tmp_path, env)
+
+
+@pytest.fixture(params=[pytest.param(False, id="emulated-hydra"),
+                        pytest.param(True, id="real-hydra", marks=pytest.mark.real_hydra)])
+def setup(echoes: list[Echo], tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Setup]:
+    """The sandbox with the gateway, once with the Hydra emulator and once with real Hydra."""
+    yield from _setup(request.param, echoes, tmp_path)
+
+
+@pytest.fixture
+def real_setup(echoes: list[Echo], tmp_path: Path) -> Iterator[Setup]:
+    """The sandbox with the gateway and real Hydra only (for what the emulator does not issue)."""
+    yield from _setup(True, echoes, tmp_path)
 
 
 def decode(header: str) -> Any:
@@ -296,8 +307,12 @@ def test_refresh_failure_sends_the_browser_back_to_login(setup: Setup) -> None:
     assert again.headers["location"].startswith(setup.box.hydra_public_url + "/oauth2/auth?")
 
 
-def test_bearer_only_with_jwks(setup: Setup) -> None:
-    """§4.10 (``use_jwks``): a JWT access token signed by Hydra passes; a forged signature is 401."""
+@pytest.mark.real_hydra
+def test_bearer_only_with_jwks(real_setup: Setup) -> None:
+    """§4.10 (``use_jwks``): a JWT access token signed by Hydra passes; a forged signature is 401.
+
+    Real Hydra only: the emulator issues opaque access tokens even for ``access_token_strategy: jwt``."""
+    setup = real_setup
     setup.apply()
     created = httpx.post(setup.box.hydra_admin_url + "/admin/clients", timeout=10, json={
         "client_id": "machine", "client_secret": "machine-secret-0123", "grant_types": ["client_credentials"],
