@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -333,3 +333,28 @@ def test_bearer_only_with_jwks(real_setup: Setup) -> None:
         assert decode(good.json()["headers"]["x-userinfo"])["client_id"] == "machine"
         bad = client.get(setup.box.gateway_url + "/api", headers={"Authorization": f"Bearer {forged}"})
         assert bad.status_code == 401 and 'error="invalid_token"' in bad.headers["www-authenticate"]
+
+
+def test_two_tabs_both_log_in(setup: Setup) -> None:
+    """Checklist 23 ([A] ``openid-connect11.t`` TEST 5; [O] 1.9.0 keeps several pending states)."""
+    setup.apply()
+    with setup.client() as client:
+        tab_a = client.get(setup.box.gateway_url + "/a?tab=A")
+        tab_b = client.get(setup.box.gateway_url + "/b?tab=B")
+        assert tab_a.status_code == tab_b.status_code == 302
+        walk = login(client, "", setup.box.hydra_admin_url, first=tab_a)
+    assert walk.callback is not None and walk.callback.headers["location"] == "/a?tab=A"
+    assert walk.final is not None and walk.final.status_code == 200
+
+
+def test_default_redirect_uri(setup: Setup) -> None:
+    """Checklist 14 ([A] ``openid-connect2.t`` TEST 10/16): ``http://<Host with port>/hello/.apisix/redirect``."""
+    setup.apply()
+    route = _route(setup)
+    del route["plugins"]["openid-connect"]["redirect_uri"]
+    assert setup.admin("PUT", "/routes/photo", route).status_code == 200
+    with setup.client() as client:
+        first = client.get(setup.box.gateway_url + "/hello/")
+    assert first.status_code == 302
+    params = {k: v[0] for k, v in parse_qs(urlsplit(first.headers["location"]).query).items()}
+    assert params["redirect_uri"] == setup.box.gateway_url + "/hello/.apisix/redirect"
