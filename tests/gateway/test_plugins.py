@@ -149,3 +149,19 @@ def test_meta_disable_and_priority(box: Box, echoes: list[Echo]) -> None:
     box.put("/routes/r", {"uri": "/m", "upstream": upstream(echoes[0]), "plugins": {
         "key-auth": {"_meta": {"disable": True}}, "basic-auth": {}}})
     assert box.get("/m", headers={"Authorization": basic("carol", "pw")}).status_code == 200
+
+
+def test_limit_count_group_shares_one_counter(box: Box, echoes: list[Echo]) -> None:
+    """§5: routes with the same ``group`` share the counter."""
+    conf = {"count": 2, "time_window": 60, "group": "shared"}
+    box.put("/routes/r1", {"uri": "/one", "plugins": {"limit-count": conf}, "upstream": upstream(echoes[0])})
+    box.put("/routes/r2", {"uri": "/two", "plugins": {"limit-count": conf}, "upstream": upstream(echoes[0])})
+    assert [box.get(p).status_code for p in ("/one", "/two", "/one")] == [200, 200, 503]
+
+
+def test_meta_error_response(box: Box, echoes: list[Echo]) -> None:
+    """§3 ([A] ``plugin.lua: run_plugin()``): ``_meta.error_response`` replaces the body of a refusal."""
+    box.put("/routes/r", {"uri": "/e", "upstream": upstream(echoes[0]), "plugins": {
+        "key-auth": {"_meta": {"error_response": {"message": "who are you"}}}}})
+    refused = box.get("/e")
+    assert refused.status_code == 401 and refused.json() == {"message": "who are you"}

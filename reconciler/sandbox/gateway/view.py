@@ -146,9 +146,14 @@ class LiveView:
     def __init__(self, store: ApisixStore) -> None:
         self.store = store
         self._view: StoreView | None = None
+        self._key: tuple[int, int] = (-1, 0)
 
     def current(self) -> StoreView:
-        """The view of the store as it is now."""
-        if self._view is None or self._view.revision != self.store.revision:
-            self._view = build_view(self.store)
+        """The view of the store as it is now (``?ttl=`` leases that ran out are dropped first)."""
+        store = self.store
+        if store._expiry:  # the same expiry the Admin API applies before each request
+            store._expire()
+        key = (store.revision, id(store.data))  # a restored snapshot replaces ``data`` wholesale
+        if self._view is None or self._key != key:
+            self._view, self._key = build_view(store), key
         return self._view
