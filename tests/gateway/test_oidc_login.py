@@ -232,8 +232,9 @@ def test_logout_goes_to_hydra_end_session(setup: Setup) -> None:
     assert "Max-Age=0" in out.headers["set-cookie"]
 
 
-def _client_token(setup: Setup) -> str:
-    answer = httpx.post(setup.box.hydra_public_url + "/oauth2/token", data={"grant_type": "client_credentials"},
+def _client_token(setup: Setup, scope: str | None = None) -> str:
+    form = {"grant_type": "client_credentials", **({"scope": scope} if scope else {})}
+    answer = httpx.post(setup.box.hydra_public_url + "/oauth2/token", data=form,
                         auth=("photo", CLIENT_SECRET), timeout=10)
     assert answer.status_code == 200, answer.text
     return str(answer.json()["access_token"])
@@ -358,3 +359,55 @@ def test_default_redirect_uri(setup: Setup) -> None:
     assert first.status_code == 302
     params = {k: v[0] for k, v in parse_qs(urlsplit(first.headers["location"]).query).items()}
     assert params["redirect_uri"] == setup.box.gateway_url + "/hello/.apisix/redirect"
+
+
+def _bearer_route(setup: Setup, **extra: Any) -> None:
+    route = _route(setup)
+    route["plugins"]["openid-connect"].update({
+        "bearer_only": True, "introspection_endpoint": setup.box.hydra_admin_url + "/admin/oauth2/introspect",
+        **extra})
+    assert setup.admin("PUT", "/routes/photo", route).status_code == 200, route
+
+
+def test_bearer_required_scopes_and_claim_schema(setup: Setup) -> None:
+    """Checklist 33 ([A] ``rewrite()``): the 403 names every required scope in configuration order;
+    ``claim_schema`` refuses with 401 ``invalid_token``."""
+    setup.apply()
+    _bearer_route(setup, required_scopes=["openid", "offline"])
+    url = setup.box.gateway_url + "/api"
+    with setup.client() as client:
+        narrow = client.get(url, headers={"Authorization": f"Bearer {_client_token(setup, 'openid')}"})
+        assert narrow.status_code == 403
+        assert narrow.content == b'{"error":"required scopes openid, offline not present"}'
+        wide = client.get(url, headers={"Authorization": f"Bearer {_client_token(setup, 'openid offline')}"})
+        assert wide.status_code == 200
+        _bearer_route(setup, claim_schema={"type": "object", "required": ["client_id"],
+                                           "properties": {"client_id": {"type": "string", "enum": ["other"]}}})
+        token = _client_token(setup, "openid offline")  # passes required_scopes, still on the route
+        refused = client.get(url, headers={"Authorization": f"Bearer {token}"})
+        assert refused.status_code == 401
+        assert 'error="invalid_token"' in refused.headers["www-authenticate"]
+
+
+def test_x_access_token_without_authorization_is_refused(setup: Setup) -> None:
+    """§4.10 ([A] ``get_bearer_access_token()``): counted as a token, but the library reads only
+    ``Authorization``, so the check fails with 401 ``no Authorization header found``."""
+    setup.apply()
+    _bearer_route(setup)
+    with setup.client() as client:
+        answer = client.get(setup.box.gateway_url + "/api", headers={"X-Access-Token": _client_token(setup)})
+    assert answer.status_code == 401
+    assert 'error_description="no Authorization header found"' in answer.headers["www-authenticate"]
+
+
+def test_session_required_scopes_with_opaque_tokens(setup: Setup) -> None:
+    """[A] 3.18 ``session_scopes()``: scopes come from a JWT access token or the ID token's ``scope``
+    claim; Hydra's opaque tokens and scope-less ID tokens leave them unknown, so the login ends in 403."""
+    setup.apply()
+    route = _route(setup)
+    route["plugins"]["openid-connect"]["required_scopes"] = ["openid"]
+    setup.admin("PUT", "/routes/photo", route)
+    with setup.client() as client:
+        walk = login(client, setup.box.gateway_url + "/", setup.box.hydra_admin_url)
+    assert walk.final is not None and walk.final.status_code == 403
+    assert walk.final.content == b'{"error":"required scopes not present"}'
