@@ -114,7 +114,12 @@ class Gateway:
         if answer is None:
             answer = await run_phase(self.registry, plugins, "rewrite", ctx)
         if answer is None and ctx.consumer is not None:
-            added = {name for name in ctx.consumer.plugins if name not in plugins}
+            if ctx.consumer.group_missing:
+                return nginx_page(503)
+            # ``rewrite_in_consumer`` ([A] ``plugin.lua: filter()``): only plugins the consumer
+            # added, and never an auth plugin, run their rewrite again.
+            added = {name for name in ctx.consumer.plugins if name not in plugins
+                     and not getattr(self.registry.get(name), "auth", False)}
             plugins = {**plugins, **ctx.consumer.plugins}
             answer = await run_phase(self.registry, plugins, "rewrite", ctx, only=added)
         if answer is None:

@@ -6,19 +6,23 @@ and the original query re-appended, ``regex_uri`` pairs with the first matching 
 ``host`` as the upstream host under ``pass_host: pass``, ``headers`` add/set/remove in that order
 where a flat map means set, ``method``).  limit-count follows [A]
 ``apisix/plugins/limit-count/init.lua`` and ``limit-count-local.lua`` (``shared/spec/
-apisix-data-plane.md`` §5): the window starts at a key's first request, counters are per route
-and config version unless ``group`` is set, ``X-RateLimit-*`` go on every answer, and the
+apisix-data-plane.md`` §5): the window starts at a key's first request; counters belong to the
+object holding the config (route, service, plugin config, consumer, consumer group, global rule)
+and the config's version, or to ``group`` when set (``gen_limit_key()``: the spec's "per route" is
+narrower than 3.18's ``parent.resource_key``); ``X-RateLimit-*`` go on every answer; the
 rejection is ``rejected_code`` (503) with ``{"error_msg": rejected_msg}`` or nginx's page.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from typing import Any
 
 from reconciler.sandbox.gateway.context import Ctx, exit_json, nginx_page
 from reconciler.sandbox.gateway.router import request_var
+from reconciler.sandbox.gateway.view import RESOURCE
 from reconciler.sandbox.http import Response
 
 VAR = re.compile(r"\$(\{(\w+)\}|(\w+))")
@@ -113,8 +117,13 @@ class LimitCount:
 
     async def run(self, conf: dict[str, Any], ctx: Ctx) -> Response | None:
         route = ctx.route
-        scope = ("group", str(conf["group"])) if conf.get("group") else \
-            ("route", route.id if route else "", str(route.version if route else 0))
+        # ``gen_limit_key()``: the group, else the object holding this config plus the config's own
+        # version, so routes sharing a service or consumers sharing a group share the counter.
+        if conf.get("group"):
+            scope: tuple[str, ...] = ("group", str(conf["group"]))
+        else:
+            own = {k: v for k, v in conf.items() if k != RESOURCE}
+            scope = (str(conf.get(RESOURCE, route.id if route else "")), json.dumps(own, sort_keys=True))
         count, window = int(conf.get("count", 1)), float(conf.get("time_window", 60))
         now = time.monotonic()
         key = (*scope, self._key(conf, ctx))
