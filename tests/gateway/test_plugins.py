@@ -209,3 +209,17 @@ def test_limit_count_counter_belongs_to_the_object_holding_it(box: Box, echoes: 
     box.put("/routes/r3", {"uri": "/three", "upstream": upstream(echoes[0]),
                            "plugins": {"limit-count": {"count": 2, "time_window": 60}}})
     assert [box.get(p).status_code for p in ("/one", "/two", "/one", "/three")] == [200, 200, 503, 200]
+
+
+def test_proxy_rewrite_without_uri_sends_the_normalised_uri(box: Box, echoes: list[Echo]) -> None:
+    """[A] ``proxy-rewrite.lua: rewrite()`` starts from ``ctx.var.uri``: even a host-only rewrite
+    sends the decoded, normalised path (escaped again) plus the query, not the raw request line."""
+    from .test_routing import raw_get
+
+    box.put("/routes/r", {"uri": "/p/*", "upstream": upstream(echoes[0]),
+                          "plugins": {"proxy-rewrite": {"host": "inner.test"}}})
+    status, body = raw_get(box.url, "/p//a%20b/./c?x=1")
+    assert status == 200
+    import json
+
+    assert json.loads(body)["target"] == "/p/a%20b/c?x=1"

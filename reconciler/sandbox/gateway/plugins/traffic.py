@@ -19,12 +19,14 @@ import json
 import re
 import time
 from typing import Any
+from urllib.parse import quote
 
 from reconciler.sandbox.gateway.context import Ctx, exit_json, nginx_page
 from reconciler.sandbox.gateway.router import request_var
 from reconciler.sandbox.gateway.view import RESOURCE
 from reconciler.sandbox.http import Response
 
+URI_SAFE = "/:@!$&'()*+,;=-._~"
 VAR = re.compile(r"\$(\{(\w+)\}|(\w+))")
 
 
@@ -48,9 +50,9 @@ class ProxyRewrite:
     auth = False
 
     async def run(self, conf: dict[str, Any], ctx: Ctx) -> Response | None:
-        path = ctx.request.path
-        new: str | None = None
+        path = ctx.request.path  # nginx's $uri: decoded and normalised
         groups: tuple[str | None, ...] = ()
+        new = path
         if conf.get("uri"):
             new = resolve_vars(str(conf["uri"]), ctx)
         elif conf.get("regex_uri"):
@@ -58,18 +60,20 @@ class ProxyRewrite:
             for i in range(0, len(pairs) - 1, 2):
                 try:
                     found = re.search(pairs[i], path)
-                except re.error:
-                    found = None
+                except re.error as exc:
+                    return exit_json(500, {"error_msg": f"failed to match the uri {path} ({pairs[i]})  : {exc}"})
                 if found is not None:
                     groups = found.groups()
                     replacement = resolve_vars(str(pairs[i + 1]), ctx, groups)
                     new = path[:found.start()] + replacement + path[found.end():]
                     break
-        if new is not None:
-            query = ctx.request.raw_query
-            if "?" in ctx.request.target:
-                new = new + ("&" if "?" in new else "?") + query
-            ctx.upstream_uri = new
+        # Even without uri/regex_uri the upstream gets ``$uri`` (escaped) plus the query, not the raw
+        # request line ([A] ``rewrite()``: ``upstream_uri = ctx.var.uri`` ... ``is_args``).
+        base, sep, own_query = new.partition("?")
+        new = quote(base, safe=URI_SAFE) + sep + own_query
+        if "?" in ctx.request.target:
+            new = new + ("&" if sep else "?") + ctx.request.raw_query
+        ctx.upstream_uri = new
         if conf.get("host"):
             ctx.upstream_host = str(conf["host"])
         if conf.get("method"):
