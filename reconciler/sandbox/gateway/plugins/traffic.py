@@ -16,6 +16,7 @@ rejection is ``rejected_code`` (503) with ``{"error_msg": rejected_msg}`` or ngi
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 from typing import Any
@@ -93,7 +94,8 @@ class ProxyRewrite:
 
 
 def _reset_text(seconds: float) -> str:
-    text = f"{seconds:.2f}".rstrip("0").rstrip(".")
+    """``math_floor(reset * 100) / 100`` printed as Lua prints numbers (``60``, ``59.99``)."""
+    text = f"{math.floor(seconds * 100) / 100:.2f}".rstrip("0").rstrip(".")
     return text or "0"
 
 
