@@ -304,3 +304,15 @@ def test_ttl_route_expires_for_the_data_plane(box: Box, echoes: list[Echo]) -> N
     assert box.get("/t").status_code == 200
     time.sleep(1.3)
     assert box.get("/t").status_code == 404
+
+
+def test_hosts_come_from_the_route_before_the_service(box: Box, echoes: list[Echo]) -> None:
+    """[A] ``radixtree_host_uri.lua: push_host_router()``: route ``hosts``, else ``host``, else the service's ``hosts``."""
+    a, b, _ = echoes
+    box.put("/services/s", {"hosts": ["svc.test"], "upstream": upstream(a)})
+    box.put("/routes/own", {"uri": "/h", "host": "own.test", "service_id": "s"})
+    box.put("/routes/inherited", {"uri": "/i", "service_id": "s", "upstream": upstream(b)})
+    assert served_by(box, "/h", headers={"Host": "own.test"}) == "a"
+    assert box.get("/h", headers={"Host": "svc.test"}).status_code == 404
+    assert served_by(box, "/i", headers={"Host": "svc.test"}) == "b"
+    assert box.get("/i", headers={"Host": "other.test"}).status_code == 404

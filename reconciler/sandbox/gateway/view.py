@@ -90,6 +90,7 @@ def _merge_route(store: ApisixStore, route_id: str, order: int, modified: int, c
             for name, pconf in _marked(pc.plain.get("plugins") or {}, f"/apisix/plugin_configs/{pc_id}").items():
                 plugins.setdefault(name, copy.deepcopy(pconf))
     merged = dict(conf)
+    service_hosts: list[str] | None = None
     service_id = conf.get("service_id")
     if service_id is not None:
         service = store.data["services"].get(str(service_id))
@@ -97,6 +98,7 @@ def _merge_route(store: ApisixStore, route_id: str, order: int, modified: int, c
             broken = broken or 404
         else:
             version += service.modified
+            service_hosts = service.plain.get("hosts")
             merged = copy.deepcopy(service.plain)
             for name, sconf in _marked(merged.get("plugins") or {}, f"/apisix/services/{service_id}").items():
                 plugins.setdefault(name, sconf)
@@ -107,7 +109,9 @@ def _merge_route(store: ApisixStore, route_id: str, order: int, modified: int, c
                     merged[key] = value
     merged["plugins"] = plugins
     paths = list(conf.get("uris") or ([conf["uri"]] if conf.get("uri") else []))
-    hosts = list(merged.get("hosts") or ([merged["host"]] if merged.get("host") else []))
+    # ``radixtree_host_uri.lua: push_host_router()``: the route's hosts, else its host, else the service's hosts.
+    own = conf.get("hosts") or ([conf["host"]] if conf.get("host") else None)
+    hosts = list(own if own is not None else (service_hosts or []))
     return ResolvedRoute(route_id, merged, plugins, paths, hosts, order, version, broken)
 
 
