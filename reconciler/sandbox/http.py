@@ -148,13 +148,17 @@ class _Protocol(asyncio.Protocol):
             body = bytes(self.buffer[start : start + length])
             consumed = start + length
         del self.buffer[:consumed]
-        split = urlsplit(target)
+        if target.startswith("/"):  # origin form; urlsplit would read "//a/b" as a host
+            raw_path, _, raw_query = target.partition("?")
+        else:
+            split = urlsplit(target)
+            raw_path, raw_query = split.path, split.query
         return Request(
             method=method.upper(),
             target=target,
-            path=unquote(split.path),
-            raw_query=split.query,
-            query=parse_qs(split.query, keep_blank_values=True),
+            path=unquote(raw_path),
+            raw_query=raw_query,
+            query=parse_qs(raw_query, keep_blank_values=True),
             headers=headers,
             body=body,
             peer=self.peer,
