@@ -178,8 +178,10 @@ class Transport:
         self.retries = 0
 
     async def request(self, method: str, path: str, *, body: Any = None, params: dict[str, Any] | None = None,
-                      retry: bool = True, retry_if: Callable[[AdminAPIError], bool] | None = None) -> httpx.Response:
-        """Send one request; retry transient failures when ``retry``; raise ``AdminAPIError``."""
+                      retry: bool = True, retry_if: Callable[[AdminAPIError], bool] | None = None,
+                      answers: frozenset[int] = frozenset()) -> httpx.Response:
+        """Send one request; retry transient failures when ``retry``; raise ``AdminAPIError``
+        (except for a status in ``answers``, whose body the caller reads itself)."""
         url = path if path.startswith("http") else self.base_url + path
         content = json.dumps(wire(body), separators=(",", ":")).encode() if body is not None else None
         headers = dict(self.headers)
@@ -199,7 +201,7 @@ class Transport:
                                                          headers=headers)
                 except httpx.TransportError as exc:
                     raise ConnectError(_failure(exc, self.origin), method=method, url=path) from exc
-                return check_response(response)
+                return response if response.status_code in answers else check_response(response)
             except AdminAPIError as exc:
                 transient = isinstance(exc, ConnectError | RateLimited | ServerError)
                 if retry_if is not None and retry_if(exc):
