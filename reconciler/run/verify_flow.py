@@ -57,7 +57,7 @@ def _hydra_error(answer: Answer) -> str | None:
 async def login_flow(ctx: Context, check: Check, track: Track) -> str:
     """The authorization-code flow through the gateway for the synthetic subject."""
     url, headers = _target(ctx, check)
-    async with GatewaySession(timeout=ctx.timeout, verify=ctx.tls_verify) as browser:
+    async with ctx.flow_gate, GatewaySession(timeout=ctx.timeout, verify=ctx.tls_verify) as browser:
         track.step = "gateway redirect"
         first = await browser.get(url, headers=headers)
         doc = await ctx.discover(str(check.params.get("discovery") or ""), "discovery")
@@ -98,7 +98,7 @@ async def login_flow(ctx: Context, check: Check, track: Track) -> str:
         back = await browser.get(str(at_hydra.location), headers=headers)
         if back.status not in REDIRECTS:
             raise Failed(track.step, f"the gateway's callback {_no_query(at_hydra.location)} did not complete the "
-                                     "login (the code exchange at Hydra's token endpoint failed?)", back)
+                                     "login (its code exchange at Hydra or its ID token check failed)", back)
         track.step = "upstream"
         final = await browser.get(url, headers=headers)
         hops = 0
