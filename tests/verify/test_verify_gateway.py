@@ -184,3 +184,22 @@ def test_ctrl_c_mid_login_revokes_the_sessions(hydra_binary: Path, tmp_path: Pat
         assert child.returncode == 130, out + err
         assert "Interrupted" in err
         assert httpx.get(consents, params={"subject": "reconcile-verify"}).json() == []
+
+
+def test_login_app_down_is_a_named_failure(tmp_path: Path) -> None:
+    """Hydra (the emulator here) sends users to a login app that does not answer."""
+    upstream = HTTPServer(hello)
+    with ServerThread(upstream), Sandbox(real_hydra=False, gateway=True) as box:
+        world = World.make(box, tmp_path, box.gateway_url)
+        for path in world.desired.glob("*.yaml"):
+            text = path.read_text().replace("http://127.0.0.1:9080", box.gateway_url)
+            path.write_text(text.replace("127.0.0.1:8081", f"127.0.0.1:{upstream.port}"))
+        assert world.run("apply", "--auto-approve").code == 0
+        dead = "http://127.0.0.1:9"
+        hydra = box.hydra
+        assert hydra is not None and box._thread is not None
+        box._thread.call(lambda: hydra.set_login_urls(dead + "/login", dead + "/consent", dead + "/logout"))
+        ran = world.run("verify", "--gateway-url", box.gateway_url, "--only", f"route.{ROUTE}")
+        assert ran.code == 1
+        assert f"FAIL route.{ROUTE} [login_flow]" in ran.output
+        assert f"step login page: Hydra's login app at {dead}/login does not answer" in ran.output
