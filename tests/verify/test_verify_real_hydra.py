@@ -128,6 +128,9 @@ def test_a_patched_secret_is_invisible_to_plan_but_not_to_verify(world: World) -
     ran = world.run("verify", "--only", f"oauth2_client.{CLIENT}")
     assert ran.code == 1
     assert "step token: Hydra refused the client_secret in the desired state" in ran.output
+    applied = world.run("apply", "--auto-approve", "--verify")
+    assert applied.code == 1, "apply --verify exits 1 when verify fails, even with nothing to apply"
+    assert "No changes." in applied.output and f"FAIL oauth2_client.{CLIENT} [client_secret]" in applied.output
     assert world.leaks("patched-by-hand-42") == []
 
 
