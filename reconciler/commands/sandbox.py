@@ -49,9 +49,11 @@ from reconciler.sandbox.runner import (
 @click.option("--snapshot", "snapshot", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="State file: loaded at start when it exists, written at stop.  With --real-hydra "
                    "it keeps only the APISIX state.")
+@click.option("--apisix-enable-plugin", "enable_plugins", multiple=True, metavar="NAME",
+              help="Enable an APISIX 3.18 plugin that is off by default (e.g. opentelemetry); repeatable.")
 def sandbox(host: str, hydra_port: int, hydra_public_port: int, apisix_port: int, apisix_admin_key: str,
             apisix_viewer_key: str, apisix_version: str, hydra_version: str, real_hydra: bool,
-            snapshot: Path | None) -> None:
+            snapshot: Path | None, enable_plugins: tuple[str, ...]) -> None:
     """Run loopback Hydra and APISIX admin servers until Ctrl-C or SIGTERM.
 
     Once every server accepts requests, prints one line each:
@@ -66,7 +68,8 @@ def sandbox(host: str, hydra_port: int, hydra_public_port: int, apisix_port: int
     box = Sandbox(host=host, hydra_port=hydra_port, hydra_public_port=hydra_public_port,
                   apisix_port=apisix_port, apisix_admin_key=apisix_admin_key,
                   apisix_viewer_key=apisix_viewer_key, apisix_version=apisix_version,
-                  hydra_version=hydra_version, real_hydra=real_hydra, snapshot=snapshot)
+                  hydra_version=hydra_version, real_hydra=real_hydra, snapshot=snapshot,
+                  apisix_enable_plugins=enable_plugins)
     try:
         try:
             box.start()

@@ -59,7 +59,7 @@ class Sandbox:
                  apisix_port: int = 0, apisix_admin_key: str = DEFAULT_ADMIN_KEY,
                  apisix_viewer_key: str = DEFAULT_VIEWER_KEY, apisix_version: str = DEFAULT_APISIX_VERSION,
                  hydra_version: str = DEFAULT_HYDRA_VERSION, real_hydra: bool | None = None,
-                 snapshot: Path | None = None) -> None:
+                 snapshot: Path | None = None, apisix_enable_plugins: tuple[str, ...] = ()) -> None:
         if hydra_version not in HYDRA_VERSIONS:
             raise SandboxError(
                 f"unsupported Hydra version {hydra_version!r}: use one of {', '.join(HYDRA_VERSIONS)}")
@@ -76,6 +76,8 @@ class Sandbox:
             raise SandboxError(
                 f"real Hydra is built at v{REAL_HYDRA_VERSION}; it cannot act as {hydra_version}")
         self.snapshot = Path(snapshot) if snapshot is not None else None
+        #: plugins enabled on top of 3.18's default list (as ``plugins:`` in APISIX's config.yaml)
+        self.apisix_enable_plugins = apisix_enable_plugins
         self.hydra: HydraEmulator | None = None
         self.apisix: ApisixEmulator | None = None
         self.real: RealHydra | None = None
@@ -100,9 +102,12 @@ class Sandbox:
 
     def _start(self, saved: dict[str, Any] | None) -> None:
         from reconciler.sandbox.apisix import ApisixEmulator
+        from reconciler.sandbox.apisix_plugins import DEFAULT_ENABLED
 
+        extra = self.apisix_enable_plugins
         self.apisix = ApisixEmulator(self.apisix_version, admin_key=self.apisix_admin_key,
-                                     viewer_key=self.apisix_viewer_key)
+                                     viewer_key=self.apisix_viewer_key,
+                                     plugins=[*DEFAULT_ENABLED, *extra] if extra else None)
         servers: list[HTTPServer] = [self.apisix.server(self.host, self.apisix_port)]
         if self.real_hydra:
             binary = find_hydra_binary()
