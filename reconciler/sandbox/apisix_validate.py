@@ -164,7 +164,7 @@ class Checker:
             if self.plugins.get(name) is None:
                 raise bad(f"{prefix}unknown plugin [{name}]")
             err = self.plugins.check(name, conf, schema_type)
-            if err is None and name == "file-logger" and schema_type == "main":
+            if err is None and name == "file-logger" and schema_type == "main" and self.version >= (3, 15):
                 err = self._file_logger_path(conf)
             if err:
                 raise bad(f"{prefix}failed to check the configuration of plugin {name} err: {err}")

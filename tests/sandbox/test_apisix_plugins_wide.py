@@ -164,3 +164,17 @@ def test_opentelemetry_is_off_by_default() -> None:
         response = httpx.put(thread.servers[0].url + "/apisix/admin/routes/1", headers={"X-API-KEY": ADMIN},
                              json={"uri": "/a", "plugins": {"opentelemetry": {}}})
     assert response.json() == {"error_msg": "unknown plugin [opentelemetry]"}
+
+
+def test_3_13_stores_only_the_defaults_it_knew() -> None:
+    """In 3.13 (defaults stored, spec §5.2) response-rewrite had no ``max_resp_body_size`` (3.18),
+    hmac-auth no ``signed_headers`` default (3.17), and file-logger required ``path`` (until 3.15):
+    ``apisix/plugins/{response-rewrite,hmac-auth,file-logger}.lua`` at 3.13.0."""
+    with ServerThread(ApisixEmulator("3.13.0").server()) as thread, httpx.Client(
+            base_url=thread.servers[0].url + "/apisix/admin", headers={"X-API-KEY": ADMIN}) as c:
+        assert put_route(c, {"response-rewrite": {"body": "hi"}, "hmac-auth": {}}).status_code == 201
+        stored = c.get("/routes/1").json()["value"]["plugins"]
+        assert stored["response-rewrite"] == {"body": "hi", "body_base64": False}
+        assert "signed_headers" not in stored["hmac-auth"] and stored["hmac-auth"]["clock_skew"] == 300
+        assert error(put_route(c, {"file-logger": {}}, rid="2")) == \
+            f'{PREFIX} file-logger err: property "path" is required'

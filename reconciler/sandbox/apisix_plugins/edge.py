@@ -26,12 +26,14 @@ def hmac_auth(version: Version) -> PluginDef:
         "signed_headers": {"type": "array", "default": ["date"],
                            "items": {"type": "string", "minLength": 1, "maxLength": 50}},
         "validate_request_body": {"type": "boolean", "default": False},
-        "max_req_body_size": {"type": "integer", "minimum": 1, "default": 67108864},
+        "max_req_body_size": {"type": "integer", "minimum": 1, "default": 67108864},  # 3.17+
         "hide_credentials": {"type": "boolean", "default": False},
         "anonymous_consumer": {"type": "string", "minLength": 1},
     }
     if version >= (3, 15):
         props["realm"] = realm("hmac")
+    if version < (3, 17):  # no body size limit, and no default signed header, before 3.17
+        del props["max_req_body_size"], props["signed_headers"]["default"]
     consumer: Schema = {"type": "object", "title": "work with consumer object", "properties": {
         "key_id": {"type": "string", "minLength": 1, "maxLength": 256},
         "secret_key": {"type": "string", "minLength": 1, "maxLength": 256},
@@ -83,10 +85,13 @@ def uri_blocker(version: Version) -> PluginDef:
 
 def request_validation(version: Version) -> PluginDef:
     """request-validation (priority 2800): at least one of header_schema and body_schema."""
-    return PluginDef("request-validation", 2800, {"type": "object", "properties": {
+    plugin = PluginDef("request-validation", 2800, {"type": "object", "properties": {
         "header_schema": {"type": "object"},
         "body_schema": {"type": "object"},
         "max_req_body_size": {"type": "integer", "minimum": 1, "default": 67108864},
         "rejected_code": {"type": "integer", "minimum": 200, "maximum": 599, "default": 400},
         "rejected_msg": {"type": "string", "minLength": 1, "maxLength": 256},
     }, "anyOf": [{"required": ["header_schema"]}, {"required": ["body_schema"]}]})
+    if version < (3, 18):  # max_req_body_size came in 3.18
+        del plugin.schema["properties"]["max_req_body_size"]
+    return plugin

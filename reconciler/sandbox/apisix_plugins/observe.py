@@ -6,7 +6,8 @@ use of plugin metadata).  http-logger's schema is wrapped by ``batch-processor-m
 ``wrap_schema`` (the batch fields, ``name`` defaulting to the plugin name) and its metadata by
 ``wrap_metadata_schema`` (``max_pending_entries``).  file-logger's ``check_schema`` also needs a
 ``path`` in the config or in its plugin metadata; that check reads the store, so it lives in
-``apisix_validate.Checker``.
+``apisix_validate.Checker``.  Fields added after 3.13 are left out for older versions, so that
+3.13 mode stores only the defaults 3.13 knew.
 """
 
 from __future__ import annotations
@@ -39,6 +40,16 @@ BATCH: Schema = {
 MAX_PENDING: Schema = {"type": "integer", "minimum": 1, "default": 8192}
 
 
+def body_log(version: Version) -> Schema:
+    """The loggers' shared fields: ``max_*_body_bytes`` came in 3.16, ``log_format_extra`` in 3.18."""
+    out = copy.deepcopy(_BODY_LOG)
+    if version < (3, 16):
+        del out["max_req_body_bytes"], out["max_resp_body_bytes"]
+    if version < (3, 18):
+        del out["log_format_extra"]
+    return out
+
+
 def wrap_batch(name: str, props: Schema) -> Schema:
     """``batch_processor_manager:wrap_schema``: batch fields the plugin does not define, named after it."""
     out = copy.deepcopy(props)
@@ -52,12 +63,12 @@ def http_logger(version: Version) -> PluginDef:
     """http-logger (priority 410); ``auth_header`` is encrypted."""
     props: Schema = {"uri": URI_DEF, "auth_header": {"type": "string"},
                      "timeout": {"type": "integer", "minimum": 1, "default": 3},
-                     **copy.deepcopy(_BODY_LOG),
+                     **body_log(version),
                      "concat_method": {"type": "string", "default": "json", "enum": ["json", "new_line"]},
                      "ssl_verify": {"type": "boolean", "default": False}}
-    metadata: Schema = {"type": "object", "properties": {
-        "log_format_extra": {"type": "object"}, "log_format": {"type": "object"},
-        "max_pending_entries": MAX_PENDING}}
+    metadata: Schema = {"type": "object", "properties": {"log_format": {"type": "object"}}}
+    if version >= (3, 18):
+        metadata["properties"].update({"log_format_extra": {"type": "object"}, "max_pending_entries": MAX_PENDING})
     return PluginDef("http-logger", 410, {"type": "object", "properties": wrap_batch("http-logger", props),
                                           "encrypt_fields": ["auth_header"], "required": ["uri"]},
                      metadata_schema=metadata)
@@ -65,11 +76,17 @@ def http_logger(version: Version) -> PluginDef:
 
 def file_logger(version: Version) -> PluginDef:
     """file-logger (priority 399): not batch-wrapped; ``path`` here or in its metadata."""
-    props: Schema = {"path": {"type": "string"}, **copy.deepcopy(_BODY_LOG),
+    props: Schema = {"path": {"type": "string"}, **body_log(version),
                      "match": {"type": "array", "maxItems": 20, "items": {"type": "array"}}}
-    metadata: Schema = {"type": "object", "properties": {
-        "path": {"type": "string"}, "log_format": {"type": "object"}, "log_format_extra": {"type": "object"}}}
-    return PluginDef("file-logger", 399, {"type": "object", "properties": props}, metadata_schema=metadata)
+    metadata: Schema = {"type": "object", "properties": {"log_format": {"type": "object"}}}
+    schema: Schema = {"type": "object", "properties": props}
+    if version >= (3, 15):  # before 3.15 the path was required and the metadata had none
+        metadata["properties"]["path"] = {"type": "string"}
+    else:
+        schema["required"] = ["path"]
+    if version >= (3, 18):
+        metadata["properties"]["log_format_extra"] = {"type": "object"}
+    return PluginDef("file-logger", 399, schema, metadata_schema=metadata)
 
 
 def zipkin(version: Version) -> PluginDef:

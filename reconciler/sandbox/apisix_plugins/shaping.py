@@ -51,7 +51,7 @@ def response_rewrite(version: Version) -> PluginDef:
             "remove": {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": "^[^:]+$"}},
         }},
     ]}
-    return PluginDef("response-rewrite", 899, {"type": "object", "properties": {
+    plugin = PluginDef("response-rewrite", 899, {"type": "object", "properties": {
         "max_resp_body_size": {"type": "integer", "minimum": 1, "default": 67108864},
         "headers": headers,
         "body": {"type": "string"},
@@ -67,6 +67,9 @@ def response_rewrite(version: Version) -> PluginDef:
         }}},
     }, "dependencies": {"body": {"not": {"required": ["filters"]}},
                         "filters": {"not": {"required": ["body"]}}}}, post_check=_rewrite_check)
+    if version < (3, 18):  # max_resp_body_size came in 3.18
+        del plugin.schema["properties"]["max_resp_body_size"]
+    return plugin
 
 
 def _redirect_check(conf: dict[str, Any], schema_type: str, legacy: bool) -> str | None:
