@@ -23,6 +23,7 @@ from reconciler.commands.common import (
     ownership_options,
 )
 from reconciler.commands.plan import prune_options
+from reconciler.commands.verify import VERIFY_KEYS, run_verify, verify_options
 from reconciler.plan.changes import Plan
 from reconciler.report import render_plan
 from reconciler.report.colors import use_color
@@ -41,11 +42,16 @@ from reconciler.run.engine import Run, plan_and_apply
 @click.option("--rps", type=click.FloatRange(min=0.1), default=None, help="Cap on requests per second.")
 @click.option("--output", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json streams one JSON event per line.")
+@click.option("--verify", "then_verify", is_flag=True, help="After a successful apply, run `reconcile verify`.")
+@verify_options
 @handle_errors
 def apply_command(path: Path, var_files: tuple[Path, ...], auto_approve: bool, parallelism: int,
-                  rps: float | None, fmt: str, **kw: Any) -> None:
+                  rps: float | None, fmt: str, then_verify: bool, **kw: Any) -> None:
     """Apply the desired state under PATH (or a plan file saved by `reconcile plan --out`)."""
     conn = build_connection(kw)
+    verify_kw = {k: kw.pop(k) for k in VERIFY_KEYS}
+    if then_verify and path.is_file() and path.suffix == ".json":
+        raise click.UsageError("--verify needs the desired state (PATH), not a saved plan")
     if path.is_file() and path.suffix == ".json":
         from reconciler.run.planfile import apply_saved_plan
 
@@ -92,8 +98,13 @@ def apply_command(path: Path, var_files: tuple[Path, ...], auto_approve: bool, p
     if run.result is None and not run.plan.has_changes:
         if fmt == "text":
             click.echo(render_plan(run.plan, "text", color=color), nl=False)
-        return
-    _finish(run, fmt, printer)
+    else:
+        _finish(run, fmt, printer)
+    if then_verify and (run.result is not None or not run.plan.has_changes):
+        if fmt == "text":
+            click.echo("\nVerifying the logins (reconcile verify):")
+        if not run_verify(desired, conn, verify_kw, fmt=fmt):
+            sys.exit(1)
 
 
 def _printer(fmt: str, total: int) -> ApplyPrinter:

@@ -22,8 +22,9 @@ from reconciler.errors import AdminAPIError
 from reconciler.plan.changes import Action, Change, Plan
 from reconciler.run.adapters.apisix import ApisixAdapter
 from reconciler.run.apply import scrub
-from reconciler.state.kinds import APISIX_KINDS, APISIX_PATH, Kind, ResolvedState
+from reconciler.state.kinds import Kind, ResolvedState
 from reconciler.state.live import ServerInfo
+from reconciler.state.registry import APISIX_KINDS, spec
 
 #: The first version that serves ``/configs/validate`` (``config_validate.lua`` appeared in 3.17.0).
 FIRST_VERSION = (3, 17)
@@ -38,7 +39,7 @@ def _item(change: Change) -> tuple[str, dict[str, Any]]:
     if change.kind is Kind.CREDENTIAL:
         user, _, cred = change.key.partition("/")
         return "consumers", {**body, "id": f"{user}/credentials/{cred}"}
-    return APISIX_PATH[change.kind], {**body, "id": change.key}
+    return spec(change.kind).admin_path, {**body, "id": change.key}
 
 
 def build_config(writes: list[Change]) -> tuple[dict[str, list[dict[str, Any]]], dict[tuple[str, int], Change]]:
