@@ -62,7 +62,8 @@ class Sandbox:
                  apisix_viewer_key: str = DEFAULT_VIEWER_KEY, apisix_version: str = DEFAULT_APISIX_VERSION,
                  hydra_version: str = DEFAULT_HYDRA_VERSION, real_hydra: bool | None = None,
                  snapshot: Path | None = None, gateway: bool = False, gateway_port: int = 0,
-                 login_port: int = 0, upstream_port: int = 0) -> None:
+                 login_port: int = 0, upstream_port: int = 0,
+                 apisix_enable_plugins: tuple[str, ...] = ()) -> None:
         if hydra_version not in HYDRA_VERSIONS:
             raise SandboxError(
                 f"unsupported Hydra version {hydra_version!r}: use one of {', '.join(HYDRA_VERSIONS)}")
@@ -79,6 +80,8 @@ class Sandbox:
             raise SandboxError(
                 f"real Hydra is built at v{REAL_HYDRA_VERSION}; it cannot act as {hydra_version}")
         self.snapshot = Path(snapshot) if snapshot is not None else None
+        #: plugins enabled on top of 3.18's default list (as ``plugins:`` in APISIX's config.yaml)
+        self.apisix_enable_plugins = apisix_enable_plugins
         self.gateway = gateway
         self.gateway_port = gateway_port
         self.gateway_url = ""
@@ -113,9 +116,12 @@ class Sandbox:
 
     def _start(self, saved: dict[str, Any] | None) -> None:
         from reconciler.sandbox.apisix import ApisixEmulator
+        from reconciler.sandbox.apisix_plugins import DEFAULT_ENABLED
 
+        extra = self.apisix_enable_plugins
         self.apisix = ApisixEmulator(self.apisix_version, admin_key=self.apisix_admin_key,
-                                     viewer_key=self.apisix_viewer_key)
+                                     viewer_key=self.apisix_viewer_key,
+                                     plugins=[*DEFAULT_ENABLED, *extra] if extra else None)
         servers: list[HTTPServer] = [self.apisix.server(self.host, self.apisix_port)]
         gateway_server = self._gateway_server()
         if not self.real_hydra:

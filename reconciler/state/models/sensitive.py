@@ -28,6 +28,8 @@ PLUGIN_SECRETS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
     "limit-req": _REDIS,
     "limit-conn": _REDIS,
     "csrf": (("key",),),
+    "hmac-auth": (("secret_key",),),
+    "http-logger": (("auth_header",),),
 }
 
 #: Field names that hold a secret anywhere inside any plugin's configuration: the table above
