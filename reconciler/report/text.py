@@ -13,12 +13,12 @@ from collections import defaultdict
 from typing import Any, Final
 
 from reconciler.plan.changes import Action, ApplyEvent, ApplyResult, Change, FieldChange, FieldOp, Outcome, Plan
+from reconciler.plan.record import join_path
 from reconciler.report.colors import BOLD, RED, YELLOW, Painter
 from reconciler.report.values import (
     compact,
     flatten,
     is_sensitive,
-    join_path,
     summary_line,
     visible_changes,
 )

@@ -301,3 +301,14 @@ class PluginMetadata(Strict):
 
     model_config = Strict.model_config | {"extra": "allow"}
     plugin: str = Field(pattern=_PLUGIN_NAME.pattern, description="Plugin name (the object's key).")
+
+
+class Proto(Strict):
+    """``apisix.protos[]``: a protobuf definition for grpc-transcode (``content`` is required)."""
+
+    id: Id
+    name: Name | None = None
+    desc: Desc | None = None
+    labels: Labels | None = None
+    content: Annotated[str, Field(min_length=1, max_length=1024 * 1024,
+                                  description="The .proto source (compiled by APISIX on write).")]
