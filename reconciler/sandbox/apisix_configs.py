@@ -24,8 +24,6 @@ import copy
 import json
 from typing import Any
 
-import yaml
-
 from reconciler.sandbox.apisix_jsonschema import lua_type
 from reconciler.sandbox.apisix_resources import KINDS, MAX_BODY, ApiError, bad
 from reconciler.sandbox.apisix_validate import Checker, tostring
@@ -44,6 +42,8 @@ def _body(request: Request) -> Any:
     if not raw:
         raise bad("invalid request body: empty request body")
     if (request.headers.get("content-type") or "application/json").startswith("application/yaml"):
+        import yaml  # only YAML bodies need it; the sandbox starts without it
+
         try:
             data = yaml.safe_load(raw)
         except yaml.YAMLError:
