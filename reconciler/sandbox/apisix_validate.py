@@ -17,9 +17,10 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
+from reconciler.sandbox import apisix_secrets
 from reconciler.sandbox.apisix_jsonschema import validate
 from reconciler.sandbox.apisix_plugins import PluginRegistry
-from reconciler.sandbox.apisix_resources import Entry, Kind, bad
+from reconciler.sandbox.apisix_resources import Entry, ResourceType, bad
 from reconciler.sandbox.apisix_schemas import HASH_HEADER_KEY, HASH_VARS_KEY, Schema
 
 Lookup = Callable[[str, str], "Entry | None"]
@@ -50,7 +51,7 @@ class Checker:
         self.scan = scan
         self.references = True
 
-    def check(self, kind: Kind, conf: dict[str, Any], obj_id: str, parent: str | None = None,
+    def check(self, kind: ResourceType, conf: dict[str, Any], obj_id: str, parent: str | None = None,
               *, references: bool = True) -> None:
         """Check ``conf`` as a write of ``kind`` with id ``obj_id`` (``parent``: credential owner).
         ``references=False`` is ``opts.skip_references_check`` (``/configs/validate``)."""
@@ -60,7 +61,7 @@ class Checker:
         finally:
             self.references = True
 
-    def _check(self, kind: Kind, conf: dict[str, Any], obj_id: str, parent: str | None) -> None:
+    def _check(self, kind: ResourceType, conf: dict[str, Any], obj_id: str, parent: str | None) -> None:
         target = conf if self.legacy else copy.deepcopy(conf)
         segment = kind.segment
         if segment == "routes":
@@ -87,6 +88,8 @@ class Checker:
             self._ssl(target)
         elif segment == "plugin_metadata":
             self._metadata(target, obj_id)
+        elif segment == "secrets":
+            apisix_secrets.check(target, obj_id)
         else:
             self._schema(kind.schema, target)
             self._plugins(target.get("plugins"), "main")
