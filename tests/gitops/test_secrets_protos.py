@@ -213,3 +213,17 @@ def test_the_vault_token_is_in_no_output_of_any_command(edge: Edge, caplog: pyte
         texts.append(edge.cli("drift", str(edge.desired), "--output", fmt).output)
     assert edge.apisix("GET", "/secrets/vault/reconcile-team-a").json()["value"]["token"] == VAULT_CANARY
     outputs_hold_no_secret(*texts, caplog.text)
+
+
+def test_secrets_out_holds_the_vault_token_and_plans_empty(applied_sp: Edge) -> None:
+    """``dump --secrets-out``: secret-manager values (read back in plaintext, spec §6) go into the
+    0600 dotenv file under the placeholders' names, and nowhere else."""
+    edge = applied_sp
+    out, secrets = edge.root / "dumped", edge.root / "dumped" / "live.env"
+    result = edge.cli("dump", "--out", str(out), "--secrets-out", str(secrets))
+    assert result.exit_code == 0, result.output
+    outputs_hold_no_secret(result.output, *(p.read_text() for p in out.iterdir() if p != secrets))
+    env = dict(line.split("=", 1) for line in secrets.read_text().splitlines() if line and line[0] != "#")
+    assert set(env.values()) == {VAULT_CANARY, AWS_CANARY, "AKIAEXAMPLE", KEY_CANARY}
+    again = edge.cli("plan", str(out), "--detailed-exitcode", env=env)
+    assert again.exit_code == 0, again.output
