@@ -14,8 +14,8 @@ included, on a whole declarative config without writing anything.  Clients (``ad
 * 200 ``{}`` when all is valid, else 400 ``{"error_msg": "Configuration validation failed", ...}``.
 
 Real APISIX walks the resource types in Lua hash order; the emulator uses ``RESOURCE_KEYS``.
-Types the emulator does not serve (``stream_routes``; ``secrets`` unless its kind exists) are
-accepted unchecked, which docs/emulator-fidelity.md records.
+Types the emulator does not serve (``stream_routes``, ``plugins``) are accepted unchecked, which
+docs/emulator-fidelity.md records.
 """
 
 from __future__ import annotations
