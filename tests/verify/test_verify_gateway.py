@@ -224,3 +224,19 @@ def test_redirect_uri_and_scope_drift_at_hydra_are_named(world: World) -> None:
     narrowed = world.run("verify", "--only", f"route.{ROUTE}")
     assert narrowed.code == 1
     assert f"step scope: scope 'offline' is not allowed by Hydra client '{CLIENT}' (scope 'openid')" in narrowed.output
+
+
+def test_apisix_only_state_says_what_it_could_not_check(world: World) -> None:
+    """Without a hydra: section Hydra's clients are not read: the plugin is still proven at the token
+    endpoint, and the output says that its redirect_uri and scopes were not checked."""
+    assert world.run("apply", "--auto-approve").code == 0
+    hydra_file = world.desired / "hydra-clients.yaml"
+    routes = world.desired / "apisix-routes.yaml"
+    text = routes.read_text().replace("client: facebook-photo-backup",
+                                      "client_id: facebook-photo-backup\n          client_secret: ${env:PHOTO_BACKUP_CLIENT_SECRET}"
+                                      f"\n          discovery: {world.box.hydra_public_url}/.well-known/openid-configuration")
+    routes.write_text(text)
+    hydra_file.unlink()
+    ran = world.run("verify", "--hydra-public-url", world.box.hydra_public_url)
+    assert ran.code == 0, ran.output
+    assert "redirect_uri and scopes not checked (Hydra's clients were not read)" in ran.output
