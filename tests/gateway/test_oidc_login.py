@@ -92,11 +92,27 @@ class Setup:
         return httpx.Client(timeout=15, trust_env=False, follow_redirects=False)
 
 
+def warm_up_keys(public_url: str, deadline: float = 90.0) -> None:
+    """Ask for the JWKS until Hydra answers: on a loaded machine the first request, which makes
+    the keys, can be dropped (``Server disconnected``) before it completes."""
+    import time
+
+    until = time.monotonic() + deadline
+    while True:
+        try:
+            httpx.get(public_url + "/.well-known/jwks.json", timeout=60).raise_for_status()
+            return
+        except httpx.TransportError:
+            if time.monotonic() > until:
+                raise
+            time.sleep(0.5)
+
+
 def _setup(real: bool, echoes: list[Echo], tmp_path: Path) -> Iterator[Setup]:
     with Sandbox(real_hydra=real, gateway=True) as box:
         # Hydra makes its signing keys on first use, which can outlast the plugin's 3 s IdP timeout
         # on a loaded machine; APISIX would fail that login the same way, so warm the keys up first.
-        httpx.get(box.hydra_public_url + "/.well-known/jwks.json", timeout=60).raise_for_status()
+        warm_up_keys(box.hydra_public_url)
         env = {"HYDRA_ADMIN_URL": box.hydra_admin_url, "APISIX_ADMIN_URL": box.apisix_admin_url,
                "APISIX_ADMIN_KEY": box.apisix_admin_key, "CLIENT_SECRET": CLIENT_SECRET,
                "SESSION_SECRET": SESSION_SECRET, "NO_COLOR": "1"}
