@@ -65,6 +65,9 @@ def apply_command(path: Path, var_files: tuple[Path, ...], auto_approve: bool, p
             run = apply_saved_plan(path, conn, parallelism=parallelism, rps=rps, observer_factory=factory)
         except KeyboardInterrupt:
             _interrupted(printers[-1] if printers else None)
+        if run.result is None and fmt == "text":
+            # An empty saved plan still answers: silence would read as "did it even run?".
+            click.echo("No changes. The saved plan holds nothing to apply.")
         _finish(run, fmt, printers[-1] if printers else None)
         return
     desired = load_or_exit(path, var_files)

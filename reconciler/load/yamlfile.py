@@ -267,12 +267,3 @@ def dotted(path: Sequence[str | int]) -> str:
     for segment in path:
         text += f"[{segment}]" if isinstance(segment, int) else (f".{segment}" if text else segment)
     return text
-
-
-def key_node(mapping: yaml.Node, key: str) -> yaml.Node | None:
-    """The key node of ``key`` in a mapping node (for 'unknown field' positions)."""
-    if isinstance(mapping, yaml.MappingNode):
-        for k, _ in mapping.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key:
-                return k
-    return None

@@ -261,8 +261,10 @@ class HTTPServer:
                 response = Response.json(500, {"error_msg": f"emulator error: {type(exc).__name__}: {exc}"})
             if self.faults.take("reset_after", request.method, request.path) is not None:
                 return Response(0, reset=True)  # handled, but the answer is lost
+        elif injected.reset:
+            response = Response(0, reset=True)
         else:
-            response = injected
+            response = Response.json(injected.status, injected.body, list(injected.headers))
         if self.server_header and not any(k.lower() == "server" for k, _ in response.headers):
             response.headers.append(("Server", self.server_header))
         return response

@@ -22,10 +22,11 @@ _UNITS: Final[dict[str, int]] = {
 _PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
 
 
-def parse_duration(text: str) -> int:
+def parse_duration(text: str, *, positive: bool = True) -> int:
     """Nanoseconds of a Go duration such as ``"1h30m"`` or ``"1.5s"``; ``ValueError`` otherwise.
 
-    Negative durations and a bare ``"0"`` are refused: a lifespan is always positive.
+    Negative durations and a bare ``"0"`` are refused: a lifespan is always positive (with
+    ``positive=False`` a zero such as ``"0s"``, which a server may return, is accepted).
     """
     if not text:
         raise ValueError("empty duration")
@@ -41,7 +42,7 @@ def parse_duration(text: str) -> int:
         if frac:
             total += int(frac) * scale // 10 ** len(frac)
         pos = match.end()
-    if total <= 0:
+    if total <= 0 and positive:
         raise ValueError(f"duration {text!r} must be positive")
     return total
 
