@@ -427,3 +427,21 @@ def test_session_required_scopes_with_opaque_tokens(setup: Setup) -> None:
         walk = login(client, setup.box.gateway_url + "/", setup.box.hydra_admin_url)
     assert walk.final is not None and walk.final.status_code == 403
     assert walk.final.content == b'{"error":"required scopes not present"}'
+
+
+def test_logout_passes_post_logout_redirect_uri(setup: Setup) -> None:
+    """[A] ``openid-connect.t`` TEST 38: with an end-session endpoint the configured
+    ``post_logout_redirect_uri`` rides along; a second logout without a session has no hint."""
+    setup.apply()
+    route = _route(setup)
+    route["plugins"]["openid-connect"]["post_logout_redirect_uri"] = setup.box.gateway_url + "/bye"
+    setup.admin("PUT", "/routes/photo", route)
+    with setup.client() as client:
+        walk = login(client, setup.box.gateway_url + "/", setup.box.hydra_admin_url)
+        assert walk.final is not None and walk.final.status_code == 200
+        out = client.get(setup.box.gateway_url + "/logout")
+        again = client.get(setup.box.gateway_url + "/logout")
+    query = parse_qs(urlsplit(out.headers["location"]).query)
+    assert query["post_logout_redirect_uri"] == [setup.box.gateway_url + "/bye"]
+    assert query["id_token_hint"][0].count(".") == 2
+    assert again.status_code == 302 and "id_token_hint" not in again.headers["location"]
