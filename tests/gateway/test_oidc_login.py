@@ -445,3 +445,19 @@ def test_logout_passes_post_logout_redirect_uri(setup: Setup) -> None:
     assert query["post_logout_redirect_uri"] == [setup.box.gateway_url + "/bye"]
     assert query["id_token_hint"][0].count(".") == 2
     assert again.status_code == 302 and "id_token_hint" not in again.headers["location"]
+
+
+def test_use_nonce_is_sent_and_checked(setup: Setup) -> None:
+    """[O] ``openidc_authorize()``/``openidc_validate_id_token()``: with ``use_nonce`` a 32-hex nonce is
+    sent and the ID token must carry it back."""
+    setup.apply()
+    route = _route(setup)
+    route["plugins"]["openid-connect"]["use_nonce"] = True
+    setup.admin("PUT", "/routes/photo", route)
+    with setup.client() as client:
+        walk = login(client, setup.box.gateway_url + "/", setup.box.hydra_admin_url)
+    assert walk.authorize is not None
+    nonce = walk.query(walk.authorize)["nonce"]
+    assert len(nonce) == 32
+    assert walk.final is not None and walk.final.status_code == 200
+    assert decode(walk.final.json()["headers"]["x-id-token"])["nonce"] == nonce
