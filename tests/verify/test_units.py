@@ -84,7 +84,7 @@ def test_apply_verify_needs_the_desired_state_not_a_saved_plan(tmp_path: object)
     plan = Path(str(tmp_path)) / "plan.json"
     plan.write_text("{}")
     result = CliRunner().invoke(cli, ["apply", "--verify", "--auto-approve", str(plan)])
-    assert result.exit_code == 1  # usage errors exit 1 (2 means changes)
+    assert result.exit_code == 1  # a usage error: 2 means only "changes" or "drift"
     assert "--verify needs the desired state (PATH), not a saved plan" in result.output
 
 
