@@ -39,7 +39,7 @@ from reconciler.state.kinds import Kind
 from reconciler.state.live import LiveObject, LiveState
 from reconciler.state.models.hydra import OAuth2Client
 from reconciler.state.models.sensitive import PLUGIN_SECRETS, SECRET_FIELD_NAMES
-from reconciler.state.registry import DEFAULTS_STORED_UNTIL, LEVELS, Ownership, get_path, spec
+from reconciler.state.registry import DEFAULTS_STORED_UNTIL, LEVELS, Ownership, child_kind, get_path, spec
 
 Scope = Literal["owned", "selector", "all"]
 SCHEMA_PATH: Final = Path("schemas") / "desired-state.schema.json"
@@ -271,13 +271,15 @@ def build_dump(live: LiveState, options: Options, scope: Scope, out_dir: Path) -
     """Turn live state into desired-state files (pure apart from looking for the schema file)."""
     dump, taken = Dump(), set[str]()
     modeline = _modeline(out_dir)
-    creds: dict[str, list[LiveObject]] = {}
-    for key, obj in sorted(live.of(Kind.CREDENTIAL).items()):
-        if selected(Kind.CREDENTIAL, obj, scope, options):
-            creds.setdefault(key.partition("/")[0], []).append(obj)
     for kind in LEVELS:
-        if kind is Kind.CREDENTIAL:
+        if spec(kind).parent is not None:  # written inside its parent's entry
             continue
+        child = child_kind(kind)
+        nested: dict[str, list[LiveObject]] = {}
+        if child is not None:
+            for key, obj in sorted(live.of(child.kind).items()):
+                if selected(child.kind, obj, scope, options):
+                    nested.setdefault(key.partition("/")[0], []).append(obj)
         objects = [o for _k, o in sorted(live.of(kind).items()) if selected(kind, o, scope, options)]
         if not objects:
             continue
@@ -290,10 +292,10 @@ def build_dump(live: LiveState, options: Options, scope: Scope, out_dir: Path) -
                                             "(add client_secret: ${env:NAME} to manage it)")
                 continue
             entry = apisix_entry(kind, obj, options, live, dump, taken)
-            if kind is Kind.CONSUMER and obj.key in creds:
-                entry["credentials"] = [apisix_entry(Kind.CREDENTIAL, c, options, live, dump, taken)
-                                        for c in creds[obj.key]]
-                dump.counts[Kind.CREDENTIAL] = dump.counts.get(Kind.CREDENTIAL, 0) + len(creds[obj.key])
+            if child is not None and obj.key in nested:
+                entry[child.section] = [apisix_entry(child.kind, c, options, live, dump, taken)
+                                        for c in nested[obj.key]]
+                dump.counts[child.kind] = dump.counts.get(child.kind, 0) + len(nested[obj.key])
             items.append(entry)
         dump.counts[kind] = len(items)
         system, section = spec(kind).system, spec(kind).section
