@@ -38,7 +38,7 @@ from reconciler.state.kinds import Kind
 from reconciler.state.live import LiveObject, LiveState
 from reconciler.state.models.hydra import OAuth2Client
 from reconciler.state.models.sensitive import PLUGIN_SECRETS, SECRET_FIELD_NAMES
-from reconciler.state.registry import DEFAULTS_STORED_UNTIL, LEVELS, Ownership, get_path, spec
+from reconciler.state.registry import DEFAULTS_STORED_UNTIL, LEVELS, Ownership, child_kind, get_path, spec
 
 Scope = Literal["owned", "selector", "all"]
 
@@ -216,16 +216,18 @@ def apisix_entry(kind: Kind, obj: LiveObject, options: Options, live: LiveState,
 
 def _collect(live: LiveState, options: Options, scope: Scope, dump: Dump, taken: set[str]) -> tuple[
         dict[Kind, list[dict[str, Any]]], dict[Kind, list[LiveObject]]]:
-    """Every selected object as a desired-state entry, by kind (credentials inside their consumer)."""
-    creds: dict[str, list[LiveObject]] = {}
-    for key, obj in sorted(live.of(Kind.CREDENTIAL).items()):
-        if selected(Kind.CREDENTIAL, obj, scope, options):
-            creds.setdefault(key.partition("/")[0], []).append(obj)
+    """Every selected object as a desired-state entry, by kind (a child kind inside its parent)."""
     entries: dict[Kind, list[dict[str, Any]]] = {}
     objects: dict[Kind, list[LiveObject]] = {}
     for kind in LEVELS:
-        if kind is Kind.CREDENTIAL:
+        if spec(kind).parent is not None:  # written inside its parent's entry
             continue
+        child = child_kind(kind)
+        nested: dict[str, list[LiveObject]] = {}
+        if child is not None:
+            for key, obj in sorted(live.of(child.kind).items()):
+                if selected(child.kind, obj, scope, options):
+                    nested.setdefault(key.partition("/")[0], []).append(obj)
         chosen = [o for _k, o in sorted(live.of(kind).items()) if selected(kind, o, scope, options)]
         items: list[dict[str, Any]] = []
         for obj in chosen:
@@ -233,10 +235,10 @@ def _collect(live: LiveState, options: Options, scope: Scope, dump: Dump, taken:
                 items.append(client_entry(obj, dump))
                 continue
             entry = apisix_entry(kind, obj, options, live, dump, taken)
-            if kind is Kind.CONSUMER and obj.key in creds:
-                entry["credentials"] = [apisix_entry(Kind.CREDENTIAL, c, options, live, dump, taken)
-                                        for c in creds[obj.key]]
-                dump.counts[Kind.CREDENTIAL] = dump.counts.get(Kind.CREDENTIAL, 0) + len(creds[obj.key])
+            if child is not None and obj.key in nested:
+                entry[child.section] = [apisix_entry(child.kind, c, options, live, dump, taken)
+                                        for c in nested[obj.key]]
+                dump.counts[child.kind] = dump.counts.get(child.kind, 0) + len(nested[obj.key])
             items.append(entry)
         if items:
             entries[kind], objects[kind] = items, chosen

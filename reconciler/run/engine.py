@@ -24,7 +24,7 @@ from reconciler.run.fetch import Adapters, fetch, open_adapters
 from reconciler.run.validate import server_errors
 from reconciler.state.kinds import Kind, ResolvedState
 from reconciler.state.live import LiveObject, LiveState
-from reconciler.state.registry import spec
+from reconciler.state.registry import SPECS, spec
 
 
 @dataclass(repr=False)
@@ -90,16 +90,19 @@ def plan_and_apply(desired: ResolvedState, conn: Connection, options: Options, *
 
 
 async def read_live(conn: Connection, systems: frozenset[str]) -> LiveState:
-    """Read everything of ``systems``: every kind, every consumer's credentials, every plugin schema."""
+    """Read everything of ``systems``: every kind, the nested objects of every parent (every
+    consumer's credentials), every plugin schema."""
     async with open_adapters(conn, systems) as adapters:
         live = await fetch(ResolvedState(systems=systems), adapters)
         apisix = adapters.apisix
-        if apisix is not None and live.servers["apisix"].at_least(3, 11):
-            users = frozenset(live.of(Kind.CONSUMER))
-            result = await apisix.list(Kind.CREDENTIAL, users)
-            live.objects[Kind.CREDENTIAL] = result.objects
+        for child in (s for s in SPECS if s.parent is not None and s.system == "apisix"):
+            if apisix is None or (child.since is not None and not live.servers["apisix"].at_least(*child.since)):
+                continue
+            assert child.parent is not None
+            result = await apisix.list(child.kind, frozenset(live.of(child.parent)))
+            live.objects[child.kind] = result.objects
             if not result.complete:
-                live.incomplete[Kind.CREDENTIAL] = result.problem or "the list was not read completely"
+                live.incomplete[child.kind] = result.problem or "the list was not read completely"
         if apisix is not None:
             wanted = sorted({(name, schema_type(kind)) for kind in live.objects for obj in live.of(kind).values()
                              for name in _plugin_names(kind, obj)})

@@ -101,6 +101,8 @@ class KindSpec:
     dump_file: str = ""
     #: Whether its list is paged (``page``/``page_size``).
     paged: bool = True
+    #: The first APISIX version that serves it (None: every version the tool supports).
+    since: tuple[int, int] | None = None
     #: Keys are ``"<scope>/<id>"`` (a secret's ``<manager>/<id>``); an id prefix is judged on ``<id>``.
     id_scoped: bool = False
     #: The field of a stored (live) object that holds its own id (consumers have no ``id``).
@@ -160,7 +162,7 @@ SPECS: Final[tuple[KindSpec, ...]] = (
              references=(Reference(("group_id",), Kind.CONSUMER_GROUP),), plugin_schema="consumer",
              dump_file="apisix-consumers.yaml", stored_key="username"),
     KindSpec(Kind.CREDENTIAL, "apisix", "credentials", m.Credential, "id", "credentials", "credential",
-             parent=Kind.CONSUMER, plugin_schema="consumer"),
+             parent=Kind.CONSUMER, plugin_schema="consumer", since=(3, 11)),
     KindSpec(Kind.ROUTE, "apisix", "routes", m.Route, "id", "routes", "route",
              references=(Reference(("upstream_id",), Kind.UPSTREAM), Reference(("service_id",), Kind.SERVICE),
                          Reference(("plugin_config_id",), Kind.PLUGIN_CONFIG), _PROTO_REF),

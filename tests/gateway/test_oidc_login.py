@@ -92,11 +92,27 @@ class Setup:
         return httpx.Client(timeout=15, trust_env=False, follow_redirects=False)
 
 
+def warm_up_keys(public_url: str, deadline: float = 90.0) -> None:
+    """Ask for the JWKS until Hydra answers: on a loaded machine the first request, which makes
+    the keys, can be dropped (``Server disconnected``) before it completes."""
+    import time
+
+    until = time.monotonic() + deadline
+    while True:
+        try:
+            httpx.get(public_url + "/.well-known/jwks.json", timeout=60).raise_for_status()
+            return
+        except httpx.TransportError:
+            if time.monotonic() > until:
+                raise
+            time.sleep(0.5)
+
+
 def _setup(real: bool, echoes: list[Echo], tmp_path: Path) -> Iterator[Setup]:
     with Sandbox(real_hydra=real, gateway=True) as box:
         # Hydra makes its signing keys on first use, which can outlast the plugin's 3 s IdP timeout
         # on a loaded machine; APISIX would fail that login the same way, so warm the keys up first.
-        httpx.get(box.hydra_public_url + "/.well-known/jwks.json", timeout=60).raise_for_status()
+        warm_up_keys(box.hydra_public_url)
         env = {"HYDRA_ADMIN_URL": box.hydra_admin_url, "APISIX_ADMIN_URL": box.apisix_admin_url,
                "APISIX_ADMIN_KEY": box.apisix_admin_key, "CLIENT_SECRET": CLIENT_SECRET,
                "SESSION_SECRET": SESSION_SECRET, "NO_COLOR": "1"}
@@ -411,3 +427,37 @@ def test_session_required_scopes_with_opaque_tokens(setup: Setup) -> None:
         walk = login(client, setup.box.gateway_url + "/", setup.box.hydra_admin_url)
     assert walk.final is not None and walk.final.status_code == 403
     assert walk.final.content == b'{"error":"required scopes not present"}'
+
+
+def test_logout_passes_post_logout_redirect_uri(setup: Setup) -> None:
+    """[A] ``openid-connect.t`` TEST 38: with an end-session endpoint the configured
+    ``post_logout_redirect_uri`` rides along; a second logout without a session has no hint."""
+    setup.apply()
+    route = _route(setup)
+    route["plugins"]["openid-connect"]["post_logout_redirect_uri"] = setup.box.gateway_url + "/bye"
+    setup.admin("PUT", "/routes/photo", route)
+    with setup.client() as client:
+        walk = login(client, setup.box.gateway_url + "/", setup.box.hydra_admin_url)
+        assert walk.final is not None and walk.final.status_code == 200
+        out = client.get(setup.box.gateway_url + "/logout")
+        again = client.get(setup.box.gateway_url + "/logout")
+    query = parse_qs(urlsplit(out.headers["location"]).query)
+    assert query["post_logout_redirect_uri"] == [setup.box.gateway_url + "/bye"]
+    assert query["id_token_hint"][0].count(".") == 2
+    assert again.status_code == 302 and "id_token_hint" not in again.headers["location"]
+
+
+def test_use_nonce_is_sent_and_checked(setup: Setup) -> None:
+    """[O] ``openidc_authorize()``/``openidc_validate_id_token()``: with ``use_nonce`` a 32-hex nonce is
+    sent and the ID token must carry it back."""
+    setup.apply()
+    route = _route(setup)
+    route["plugins"]["openid-connect"]["use_nonce"] = True
+    setup.admin("PUT", "/routes/photo", route)
+    with setup.client() as client:
+        walk = login(client, setup.box.gateway_url + "/", setup.box.hydra_admin_url)
+    assert walk.authorize is not None
+    nonce = walk.query(walk.authorize)["nonce"]
+    assert len(nonce) == 32
+    assert walk.final is not None and walk.final.status_code == 200
+    assert decode(walk.final.json()["headers"]["x-id-token"])["nonce"] == nonce

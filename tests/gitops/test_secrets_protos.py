@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import itertools
 import json
+from pathlib import Path
 
 import pytest
 import yaml
 
-from .conftest import CANARY, DESIRED, KEY_CANARY, Edge
+from reconciler.sandbox.runner import Sandbox
+
+from .conftest import CANARY, DESIRED, KEY_CANARY, Edge, make_edge
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -213,3 +216,42 @@ def test_the_vault_token_is_in_no_output_of_any_command(edge: Edge, caplog: pyte
         texts.append(edge.cli("drift", str(edge.desired), "--output", fmt).output)
     assert edge.apisix("GET", "/secrets/vault/reconcile-team-a").json()["value"]["token"] == VAULT_CANARY
     outputs_hold_no_secret(*texts, caplog.text)
+
+
+def test_secrets_out_holds_the_vault_token_and_plans_empty(applied_sp: Edge) -> None:
+    """``dump --secrets-out``: secret-manager values (read back in plaintext, spec §6) go into the
+    0600 dotenv file under the placeholders' names, and nowhere else."""
+    edge = applied_sp
+    out, secrets = edge.root / "dumped", edge.root / "dumped" / "live.env"
+    result = edge.cli("dump", "--out", str(out), "--secrets-out", str(secrets))
+    assert result.exit_code == 0, result.output
+    outputs_hold_no_secret(result.output, *(p.read_text() for p in out.iterdir() if p != secrets))
+    env = dict(line.split("=", 1) for line in secrets.read_text().splitlines() if line and line[0] != "#")
+    assert set(env.values()) == {VAULT_CANARY, AWS_CANARY, "AKIAEXAMPLE", KEY_CANARY}
+    again = edge.cli("plan", str(out), "--detailed-exitcode", env=env)
+    assert again.exit_code == 0, again.output
+
+
+def test_legacy_apisix_stored_defaults_neither_flap_nor_reach_a_dump(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """APISIX ≤3.13 stores the defaults its validator fills (aws ``region``, gcp ``ssl_verify`` and
+    ``auth_config`` URIs): the registry's core defaults for secrets keep them out of plans and dumps."""
+    monkeypatch.chdir(tmp_path)
+    with Sandbox(real_hydra=False, apisix_version="3.13.0") as box:
+        edge = make_edge(box, tmp_path)
+        edge.write("apisix:\n  secrets:\n    - id: aws/reconcile-x\n      access_key_id: AKIAEXAMPLE\n"
+                   "      secret_access_key: ${env:AWS_SECRET}\n    - id: gcp/reconcile-y\n      auth_config:\n"
+                   "        client_email: a@example.com\n        private_key: ${env:AWS_SECRET}\n"
+                   "        project_id: p\n")
+        edge.env["AWS_SECRET"] = AWS_CANARY
+        assert edge.cli("apply", str(edge.desired), "--auto-approve").exit_code == 0
+        stored = edge.apisix("GET", "/secrets/gcp/reconcile-y").json()["value"]
+        assert stored["ssl_verify"] is True and "token_uri" in stored["auth_config"]  # the defaults are there
+        assert edge.apisix("GET", "/secrets/aws/reconcile-x").json()["value"]["region"] == "us-east-1"
+        again = edge.cli("plan", str(edge.desired), "--detailed-exitcode")
+        assert again.exit_code == 0, again.output
+        out = tmp_path / "dumped"
+        assert edge.cli("dump", "--out", str(out), "--system", "apisix").exit_code == 0
+        dumped = yaml.safe_load((out / "apisix-secrets.yaml").read_text())["apisix"]["secrets"]
+        assert "region" not in dumped[0] and "ssl_verify" not in dumped[1]
+        assert set(dumped[1]["auth_config"]) == {"client_email", "private_key", "project_id"}

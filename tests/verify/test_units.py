@@ -84,5 +84,17 @@ def test_apply_verify_needs_the_desired_state_not_a_saved_plan(tmp_path: object)
     plan = Path(str(tmp_path)) / "plan.json"
     plan.write_text("{}")
     result = CliRunner().invoke(cli, ["apply", "--verify", "--auto-approve", str(plan)])
-    assert result.exit_code == 1  # a usage error: 2 means only changes or drift
+    assert result.exit_code == 1  # a usage error: 2 means only "changes" or "drift"
     assert "--verify needs the desired state (PATH), not a saved plan" in result.output
+
+
+def test_docs_show_the_json_shape_verify_writes() -> None:
+    from reconciler.report.verify import verify_document
+    from reconciler.sandbox.realhydra import repo_root
+
+    text = (repo_root() / "docs" / "verify.md").read_text()
+    documented = json.loads(text.split("```json\n", 1)[1].split("```", 1)[0])
+    written = verify_document(_report())
+    assert set(documented) == set(written)
+    assert set(documented["summary"]) == set(written["summary"])
+    assert set(documented["checks"][0]) == set(written["checks"][0])

@@ -203,3 +203,40 @@ def test_login_app_down_is_a_named_failure(tmp_path: Path) -> None:
         assert ran.code == 1
         assert f"FAIL route.{ROUTE} [login_flow]" in ran.output
         assert f"step login page: Hydra's login app at {dead}/login does not answer" in ran.output
+
+
+def test_redirect_uri_and_scope_drift_at_hydra_are_named(world: World) -> None:
+    """A client edited by hand at Hydra: the route's redirect_uri is no longer registered, then its
+    scopes are no longer allowed; the plugin check names each step, and the login fails too."""
+    gateway = world.gateway_url
+    assert gateway is not None
+    assert world.run("apply", "--auto-approve").code == 0
+    url = f"{world.box.hydra_admin_url}/admin/clients/{CLIENT}"
+    client = httpx.get(url).json()
+    httpx.put(url, json={**client, "redirect_uris": [f"{gateway}/elsewhere"]}).raise_for_status()
+    moved = world.run("verify", "--gateway-url", gateway, "--only", f"route.{ROUTE}")
+    assert moved.code == 1
+    assert f"step redirect_uri: redirect_uri '{gateway}/callback' is not registered on Hydra client '{CLIENT}' " \
+           f"({gateway}/elsewhere)" in moved.output
+    assert "step login challenge: Hydra did not ask for a login" in moved.output
+
+    httpx.put(url, json={**client, "scope": "openid"}).raise_for_status()
+    narrowed = world.run("verify", "--only", f"route.{ROUTE}")
+    assert narrowed.code == 1
+    assert f"step scope: scope 'offline' is not allowed by Hydra client '{CLIENT}' (scope 'openid')" in narrowed.output
+
+
+def test_apisix_only_state_says_what_it_could_not_check(world: World) -> None:
+    """Without a hydra: section Hydra's clients are not read: the plugin is still proven at the token
+    endpoint, and the output says that its redirect_uri and scopes were not checked."""
+    assert world.run("apply", "--auto-approve").code == 0
+    hydra_file = world.desired / "hydra-clients.yaml"
+    routes = world.desired / "apisix-routes.yaml"
+    text = routes.read_text().replace("client: facebook-photo-backup",
+                                      "client_id: facebook-photo-backup\n          client_secret: ${env:PHOTO_BACKUP_CLIENT_SECRET}"
+                                      f"\n          discovery: {world.box.hydra_public_url}/.well-known/openid-configuration")
+    routes.write_text(text)
+    hydra_file.unlink()
+    ran = world.run("verify", "--hydra-public-url", world.box.hydra_public_url)
+    assert ran.code == 0, ran.output
+    assert "redirect_uri and scopes not checked (Hydra's clients were not read)" in ran.output

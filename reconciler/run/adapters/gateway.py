@@ -9,6 +9,7 @@ session.  A gateway that does not answer raises ``ConnectError`` naming it.
 
 from __future__ import annotations
 
+import ssl
 from types import TracebackType
 from urllib.parse import urljoin
 
@@ -23,7 +24,8 @@ class GatewaySession:
     """One cookie jar and connection pool for one login; use as ``async with``."""
 
     def __init__(self, *, timeout: float, verify: bool | str = True) -> None:
-        self.client = httpx.AsyncClient(timeout=timeout, verify=verify, headers={"User-Agent": USER_AGENT})
+        tls: bool | ssl.SSLContext = ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
+        self.client = httpx.AsyncClient(timeout=timeout, verify=tls, headers={"User-Agent": USER_AGENT})
 
     async def get(self, url: str, *, headers: dict[str, str] | None = None) -> Answer:
         """GET ``url`` with this session's cookies; the ``Location`` is made absolute."""
