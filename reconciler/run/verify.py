@@ -61,12 +61,12 @@ async def verify_async(desired: ResolvedState, conn: Connection, settings: Verif
         checks = plan_checks(desired, live, gateway=settings.gateway_url is not None, only=settings.only)
     except ValueError as exc:
         raise VerifyError(str(exc)) from None
-    tls: bool | str = False if conn.insecure else (str(conn.ca_cert) if conn.ca_cert else True)
-    client = make_client(timeout=conn.timeout, ca_cert=str(conn.ca_cert) if conn.ca_cert else None,
-                         insecure=conn.insecure, max_connections=max(4, settings.parallelism))
+    ca_cert = str(conn.ca_cert) if conn.ca_cert else None
+    client = make_client(timeout=conn.timeout, ca_cert=ca_cert, insecure=conn.insecure,
+                         max_connections=max(4, settings.parallelism))
     async with client:
         ctx = Context(OAuthAdapter(client, conn.hydra_admin_url), settings.hydra_public_url, desired.hydra_issuer,
-                      settings.gateway_url, settings.subject, conn.timeout, tls)
+                      settings.gateway_url, settings.subject, conn.timeout, ca_cert, conn.insecure)
         await _preflight(ctx, checks)
         report = VerifyReport()
         try:

@@ -17,6 +17,7 @@ from typing import Any
 
 from reconciler.errors import AdminAPIError
 from reconciler.plan.checks import Check, Outcome, Status
+from reconciler.run.adapters.gateway import GatewaySession
 from reconciler.run.adapters.oauth import Answer, OAuthAdapter
 from reconciler.secrets import MASK, Secret
 
@@ -54,13 +55,18 @@ class Context:
     gateway_url: str | None = None
     subject: str = "reconcile-verify"
     timeout: float = 30.0
-    tls_verify: bool | str = True
+    ca_cert: str | None = None
+    insecure: bool = False
     discovered: dict[str, Any] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     #: Logins run one at a time: they share the synthetic subject, and real Hydra on SQLite answers
     #: concurrent logins of one subject with ``server_error`` (seen with 20 routes at once).
     flow_gate: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
     flows_started: int = 0
+
+    def browser(self) -> GatewaySession:
+        """A fresh cookie jar for one check's requests to the gateway, with the run's TLS settings."""
+        return GatewaySession(timeout=self.timeout, ca_cert=self.ca_cert, insecure=self.insecure)
 
     async def discover(self, url: str, step: str = "discovery") -> dict[str, Any]:
         """The discovery document at ``url`` (read once per run); ``Failed`` when unusable."""
