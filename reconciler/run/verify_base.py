@@ -19,7 +19,7 @@ from reconciler.errors import AdminAPIError
 from reconciler.plan.checks import Check, Outcome, Status
 from reconciler.run.adapters.gateway import GatewaySession
 from reconciler.run.adapters.oauth import Answer, OAuthAdapter
-from reconciler.secrets import MASK, Secret
+from reconciler.secrets import Secret, mask_text
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 
@@ -103,13 +103,6 @@ def secrets_of(check: Check) -> list[str]:
     return [v.reveal() for v in check.params.values() if isinstance(v, Secret) and v.reveal()]
 
 
-def masked(text: str, values: list[str]) -> str:
-    """``text`` with each of ``values`` replaced by the mask."""
-    for value in sorted(values, key=len, reverse=True):
-        text = text.replace(value, MASK)
-    return text
-
-
 async def run_check(check: Check, body: Callable[[Check, Track], Awaitable[str]]) -> Outcome:
     """Run one check and describe how it ended."""
     track = Track()
@@ -117,7 +110,7 @@ async def run_check(check: Check, body: Callable[[Check, Track], Awaitable[str]]
     hidden = secrets_of(check)
 
     def done(status: Status, message: str, answer: str = "") -> Outcome:
-        return Outcome(check, status, track.step, masked(message, hidden), masked(answer, hidden),
+        return Outcome(check, status, track.step, mask_text(message, hidden), mask_text(answer, hidden),
                        time.perf_counter() - started)
 
     try:
