@@ -14,11 +14,12 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from reconciler.errors import AdminAPIError
 from reconciler.plan.checks import Check, Outcome, Status
 from reconciler.run.adapters.gateway import GatewaySession
-from reconciler.run.adapters.oauth import Answer, OAuthAdapter
+from reconciler.run.adapters.oauth import Answer, OAuthAdapter, client_auth
 from reconciler.secrets import Secret, mask_text
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
@@ -99,8 +100,17 @@ class Context:
 
 
 def secrets_of(check: Check) -> list[str]:
-    """The plain values of every secret a check carries (to mask them in answers)."""
-    return [v.reveal() for v in check.params.values() if isinstance(v, Secret) and v.reveal()]
+    """Every secret a check carries, to mask in answers: the plain values, their url-encoded forms
+    (as a token request's form or Basic credential sends them), and the Basic credential itself,
+    so that a server echoing the request cannot show any of them."""
+    values = [v.reveal() for v in check.params.values() if isinstance(v, Secret) and v.reveal()]
+    hidden = [form for v in values for form in (v, quote_plus(v), quote(v, safe=""))]
+    secret = check.params.get("secret")
+    if isinstance(secret, Secret) and secret.reveal():
+        client_id = str(check.params.get("client_id") or check.key)
+        headers, _ = client_auth(client_id, secret, "client_secret_basic")
+        hidden.append(headers["Authorization"].removeprefix("Basic "))
+    return hidden
 
 
 async def run_check(check: Check, body: Callable[[Check, Track], Awaitable[str]]) -> Outcome:
