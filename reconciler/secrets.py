@@ -9,6 +9,7 @@ unchanged one without ever showing either.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Final, final
 
 MASK: Final = "(sensitive value)"
@@ -101,6 +102,14 @@ def mask(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [mask(v) for v in value]
     return value
+
+
+def mask_text(text: str, values: Iterable[str]) -> str:
+    """``text`` with each plain secret value in ``values`` replaced by the mask, longest first:
+    a server's message may quote a value it was sent."""
+    for value in sorted({v for v in values if v}, key=len, reverse=True):
+        text = text.replace(value, MASK)
+    return text
 
 
 def contains_secret(value: Any) -> bool:

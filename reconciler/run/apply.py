@@ -21,7 +21,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.plan.changes import Action, ApplyEvent, ApplyResult, Change, Outcome, Plan
 from reconciler.run.adapters.http import REQUESTS_SENT
 from reconciler.run.fetch import Adapters
-from reconciler.secrets import Secret
+from reconciler.secrets import Secret, mask_text
 from reconciler.state import fingerprints
 from reconciler.state.kinds import Kind
 from reconciler.state.registry import LEVEL_OF
@@ -66,9 +66,7 @@ def _secrets_in(value: Any) -> list[str]:
 
 def scrub(message: str, change: Change) -> str:
     """``message`` with every secret value of ``change`` masked: servers may quote a rejected value."""
-    for secret in sorted(set(_secrets_in(change.after) + _secrets_in(change.before)), key=len, reverse=True):
-        message = message.replace(secret, "(sensitive value)")
-    return message
+    return mask_text(message, _secrets_in(change.after) + _secrets_in(change.before))
 
 
 def phases(plan: Plan) -> list[list[Change]]:

@@ -58,7 +58,7 @@ def _hydra_error(answer: Answer) -> str | None:
 async def login_flow(ctx: Context, check: Check, track: Track) -> str:
     """The authorization-code flow through the gateway for the synthetic subject."""
     url, headers = _target(ctx, check)
-    async with ctx.flow_gate, GatewaySession(timeout=ctx.timeout, verify=ctx.tls_verify) as browser:
+    async with ctx.flow_gate, ctx.browser() as browser:
         track.step = "gateway redirect"
         first = await browser.get(url, headers=headers)
         doc = await ctx.discover(str(check.params.get("discovery") or ""), "discovery")
@@ -137,7 +137,7 @@ def _redirect_to(track: Track, answer: Answer) -> str:
 async def bearer_only(ctx: Context, check: Check, track: Track) -> str:
     """A bearer_only route refuses no token and accepts a client_credentials token."""
     url, headers = _target(ctx, check)
-    async with GatewaySession(timeout=ctx.timeout, verify=ctx.tls_verify) as browser:
+    async with ctx.browser() as browser:
         track.step = "without token"
         bare = await browser.get(url, headers=headers)
         if bare.status != 401:
@@ -169,7 +169,7 @@ async def key_auth(ctx: Context, check: Check, track: Track) -> str:
     """A key-auth route refuses no key and accepts a declared consumer key."""
     url, headers = _target(ctx, check)
     key = check.params.get("key")
-    async with GatewaySession(timeout=ctx.timeout, verify=ctx.tls_verify) as browser:
+    async with ctx.browser() as browser:
         track.step = "without key"
         bare = await browser.get(url, headers=headers)
         if bare.status != 401:

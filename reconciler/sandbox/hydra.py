@@ -58,10 +58,10 @@ from reconciler.sandbox.hydra_wire import (
     error_response,
     gate,
     generate_secret,
+    go_redirect,
     go_response,
     hash_secret,
     health,
-    html_escape,
     json_response,
     plain_response,
     verify_secret,
@@ -257,12 +257,9 @@ class HydraEmulator:
         target = request.path.rstrip("/")
         if request.raw_query:
             target += "?" + request.raw_query
-        headers = [("Location", target)]
         if request.method == "GET":
-            headers.append(("Content-Type", "text/html; charset=utf-8"))
-            body = f'<a href="{html_escape(target)}">Moved Permanently</a>.\n\n'.encode()
-            return go_response(301, body, headers)
-        return go_response(308, b"", headers)
+            return go_redirect(301, target, body=True)
+        return go_redirect(308, target, body=False)
 
     def _routed(self, request: Request, rest: str) -> Response | None:
         """The router's answer when ``rest`` (after ``/clients``) is not a route for this method."""
@@ -281,12 +278,7 @@ class HydraEmulator:
         location = self._base(self._admin_url, self._admin_server) + "admin/clients" + rest
         if request.raw_query:
             location += "?" + request.raw_query
-        headers = [NO_CACHE, ("Location", location)]
-        body = b""
-        if request.method in ("GET", "HEAD"):
-            headers.append(("Content-Type", "text/html; charset=utf-8"))
-            body = f'<a href="{html_escape(location)}">Temporary Redirect</a>.\n\n'.encode()
-        return go_response(307, body, headers)
+        return go_redirect(307, location, body=request.method in ("GET", "HEAD"), extra=[NO_CACHE])
 
     def _clients(self, request: Request, rest: str) -> Response:
         method = request.method

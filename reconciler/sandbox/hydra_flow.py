@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 
 from reconciler.sandbox.http import Request, Response
 from reconciler.sandbox.hydra_public import INVALID_CLIENT, INVALID_REQUEST, INVALID_SCOPE, wildcard_match
-from reconciler.sandbox.hydra_wire import NO_CACHE, go_response, html_escape
+from reconciler.sandbox.hydra_wire import NO_CACHE, go_redirect, go_response
 
 if TYPE_CHECKING:
     from reconciler.sandbox.hydra import HydraEmulator
@@ -79,9 +79,7 @@ class _Redirect(Exception):
 
 def found(location: str, extra: list[tuple[str, str]] | None = None) -> Response:
     """Go's ``http.Redirect`` with 302: a tiny HTML body naming the target."""
-    body = f'<a href="{html_escape(location)}">Found</a>.\n\n'.encode()
-    headers = [NO_CACHE, ("Content-Type", "text/html; charset=utf-8"), ("Location", location), *(extra or [])]
-    return go_response(302, body, headers)
+    return go_redirect(302, location, body=True, extra=[NO_CACHE, *(extra or [])])
 
 
 def csrf_name(kind: str, client_id: str) -> str:

@@ -16,13 +16,13 @@ import json
 import secrets
 import time
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 from reconciler.sandbox.http import Request, Response
 from reconciler.sandbox.hydra_flow import SESSION_COOKIE, found
 from reconciler.sandbox.hydra_json import rfc3339_seconds
 from reconciler.sandbox.hydra_model import ClientError
-from reconciler.sandbox.hydra_public import INVALID_REQUEST
+from reconciler.sandbox.hydra_public import INVALID_REQUEST, read_form
 from reconciler.sandbox.hydra_wire import JSON_OK, NO_CACHE, gate, go_response, html_escape
 
 if TYPE_CHECKING:
@@ -98,12 +98,6 @@ def _json(status: int, body: Any, content_type: tuple[str, str] = JSON_OK,
     return go_response(status, text.encode(), [NO_CACHE, content_type, *(extra or [])])
 
 
-def _form(request: Request) -> dict[str, list[str]]:
-    if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
-        return {}
-    return parse_qs(request.body.decode("utf-8", errors="replace"), keep_blank_values=True)
-
-
 class OIDCPort:
     """Discovery, keys, userinfo, introspection and logout over the flow's and grants' state."""
 
@@ -153,7 +147,7 @@ class OIDCPort:
         refused = gate(request, "OPTIONS, POST")
         if refused is not None:
             return refused
-        form = _form(request)
+        form = read_form(request)
         if not form:
             body = {"error": "invalid_request", "error_description": f"{INVALID_REQUEST} The POST body can not be "
                                                                      "empty."}

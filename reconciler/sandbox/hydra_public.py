@@ -118,7 +118,7 @@ class OAuthError(Exception):
         self.description = description
 
 
-def _form(request: Request) -> dict[str, list[str]]:
+def read_form(request: Request) -> dict[str, list[str]]:
     """The form body, read only for ``application/x-www-form-urlencoded`` (as Go's ``ParseForm``)."""
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
         return {}
@@ -198,7 +198,7 @@ class PublicPort:
         The emulator stores no tokens, so this is only the secret probe the spec describes.
         """
         try:
-            form = _form(request)
+            form = read_form(request)
             if not form:
                 raise OAuthError(400, "invalid_request", f"{INVALID_REQUEST} {NO_HANDLER}")
             try:
@@ -229,7 +229,7 @@ class PublicPort:
         return client
 
     def _grant(self, request: Request) -> Response:
-        form = _form(request)
+        form = read_form(request)
         if not form:
             raise OAuthError(400, "invalid_request", f"{INVALID_REQUEST} The POST body can not be empty.")
         grant = (form.get("grant_type") or [""])[0]

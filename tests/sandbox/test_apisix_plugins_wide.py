@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from reconciler.sandbox.apisix import ApisixEmulator
-from reconciler.sandbox.apisix_plugins import DEFAULT_ENABLED
+from reconciler.sandbox.apisix_plugins import DEFAULT_ENABLED, PLUGIN_NAMES, PluginRegistry
+from reconciler.sandbox.apisix_plugins.catalogue import MODULES
 from reconciler.sandbox.http import ServerThread
 
 ADMIN = "edd1c9f034335f136f87ad84b625c8f1"
@@ -178,3 +179,13 @@ def test_3_13_stores_only_the_defaults_it_knew() -> None:
         assert "signed_headers" not in stored["hmac-auth"] and stored["hmac-auth"]["clock_skew"] == 300
         assert error(put_route(c, {"file-logger": {}}, rid="2")) == \
             f'{PREFIX} file-logger err: property "path" is required'
+
+
+def test_transcribed_plugins_agree_with_the_catalogue() -> None:
+    """A transcribed plugin repeats its priority, version and auth flag; they must be the catalogue's
+    (both from ``_M.priority``/``_M.version``/``_M.type`` of ``apisix/plugins/<name>.lua`` 3.18.0)."""
+    registry = PluginRegistry()
+    for name in PLUGIN_NAMES:
+        plugin = registry.module(name)
+        assert plugin is not None and not plugin.permissive, name
+        assert (plugin.priority, plugin.version, plugin.auth) == MODULES[name], name

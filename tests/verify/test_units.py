@@ -37,6 +37,21 @@ def test_a_server_echoing_the_secret_is_masked() -> None:
     assert outcome.answer == f"HTTP 401 invalid_client: bad {MASK}"
 
 
+def test_a_server_echoing_the_encoded_secret_is_masked() -> None:
+    """A token request sends the secret url-encoded (form) or inside a Basic credential; an echo of
+    either form is masked too."""
+    secret = Secret("s3cr et+/=")
+    check = Check(Kind.OAUTH2_CLIENT, "web app", "f.yaml:3", What.CLIENT_SECRET, {"secret": secret})
+    basic = client_auth("web app", secret, "client_secret_basic")[0]["Authorization"]
+    sent = f"{basic} client_secret=s3cr+et%2B%2F%3D or s3cr%20et%2B%2F%3D"
+
+    async def body(c: Check, track: Track) -> str:
+        raise Failed("token", "refused", Answer(400, None, sent))
+
+    outcome = asyncio.run(run_check(check, body))
+    assert outcome.answer == f"HTTP 400: Basic {MASK} client_secret={MASK} or {MASK}"
+
+
 def _report() -> VerifyReport:
     client = Check(Kind.OAUTH2_CLIENT, "web", "hydra.yaml:4", What.CLIENT_SECRET)
     route = Check(Kind.ROUTE, "login", "apisix.yaml:9", What.LOGIN_FLOW)
