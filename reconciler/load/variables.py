@@ -4,11 +4,18 @@ Secrets must never sit in Git, and one desired state must serve several environm
 copies; references solve both.  Values from the environment or from files are wrapped in
 ``Secret`` (they are how secrets arrive), ``${var:...}`` values from ``--var-file`` are plain.
 A missing value is an error, never an empty string.  ``$${`` writes a literal ``${``.
+
+``${file:...}`` reads only regular files, at most ``MAX_FILE_BYTES``, found inside the
+desired-state root (the PATH given to the command) or inside an extra root the operator named
+in ``RECONCILE_FILE_ROOTS`` (``os.pathsep``-separated).  A pull request that edits the desired
+state must not be able to make a plan job read ``/proc/self/environ`` or block on a FIFO.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +25,10 @@ from reconciler.secrets import Secret
 
 _TOKEN = re.compile(r"\$\$\{|\$\{")
 _SOURCES = ("env", "file", "var")
+#: Largest file a ``${file:...}`` reference may read (certificates and keys are a few KiB).
+MAX_FILE_BYTES = 1024 * 1024
+#: Environment variable naming extra directories ``${file:...}`` may read from.
+FILE_ROOTS_ENV = "RECONCILE_FILE_ROOTS"
 
 
 class VariableError(ValueError):
@@ -31,10 +42,43 @@ class Variables:
     env: Mapping[str, str]
     vars: Mapping[str, Any]
     base_dir: Path
+    #: The desired-state root ``${file:...}`` must stay inside (``base_dir`` when None).
+    root: Path | None = None
 
     def for_dir(self, base_dir: Path) -> Variables:
         """The same sources, with ``${file:...}`` relative to ``base_dir``."""
-        return Variables(self.env, self.vars, base_dir)
+        return Variables(self.env, self.vars, base_dir, self.root if self.root is not None else self.base_dir)
+
+    def roots(self) -> list[Path]:
+        """The directories ``${file:...}`` may read from, resolved."""
+        extra = [Path(p) for p in self.env.get(FILE_ROOTS_ENV, "").split(os.pathsep) if p]
+        root = self.root if self.root is not None else self.base_dir
+        return [p.resolve() for p in (root, *extra)]
+
+    def read_file(self, name: str) -> str:
+        """The text of ``name`` (relative to ``base_dir``), refused unless it is a regular file of at
+        most ``MAX_FILE_BYTES`` inside one of ``roots()``."""
+        ref = f"${{file:{name}}}"
+        try:
+            path = (self.base_dir / name).resolve()
+            if not any(path.is_relative_to(root) for root in self.roots()):
+                raise VariableError(f"{name!r} ({ref}) is outside the desired-state directory; name extra "
+                                    f"directories in {FILE_ROOTS_ENV} to allow it")
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode):
+                raise VariableError(f"{name!r} ({ref}) is not a regular file")
+            if info.st_size > MAX_FILE_BYTES:
+                raise VariableError(f"{name!r} ({ref}) is larger than {MAX_FILE_BYTES} bytes")
+            with path.open("rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise VariableError(f"cannot read {name!r} ({ref}): {exc.strerror or exc}") from None
+        if len(data) > MAX_FILE_BYTES:
+            raise VariableError(f"{name!r} ({ref}) is larger than {MAX_FILE_BYTES} bytes")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise VariableError(f"{name!r} ({ref}) is not UTF-8 text") from None
 
     def _lookup(self, source: str, name: str) -> tuple[Any, bool]:
         """(value, is_secret) of one reference."""
@@ -43,13 +87,7 @@ class Variables:
                 raise VariableError(f"environment variable {name!r} is not set (${{env:{name}}})")
             return self.env[name], True
         if source == "file":
-            path = self.base_dir / name
-            try:
-                text = path.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise VariableError(f"cannot read {name!r} (${{file:{name}}}): {exc.strerror or exc}") from None
-            except UnicodeDecodeError:
-                raise VariableError(f"{name!r} (${{file:{name}}}) is not UTF-8 text") from None
+            text = self.read_file(name)
             return text.removesuffix("\n").removesuffix("\r"), True
         if name not in self.vars:
             known = ", ".join(sorted(self.vars)) or "none: pass --var-file"

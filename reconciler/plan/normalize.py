@@ -105,7 +105,7 @@ HYDRA_DEFAULTS: dict[str, Any] = {
     "userinfo_signed_response_alg": "none",
 }
 HYDRA_DEFAULT_SCOPE = "offline_access offline openid"
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)")
 _UNIT = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
