@@ -17,8 +17,9 @@ from itertools import groupby
 from typing import Any
 
 from reconciler.config import HYDRA_METADATA_KEY
-from reconciler.errors import ReconcilerError
+from reconciler.errors import Conflict, ReconcilerError
 from reconciler.plan.changes import Action, ApplyEvent, ApplyResult, Change, Outcome, Plan
+from reconciler.plan.normalize import hydra_split_metadata, hydra_view, same_json
 from reconciler.run.adapters.http import REQUESTS_SENT
 from reconciler.run.fetch import Adapters
 from reconciler.secrets import Secret
@@ -39,6 +40,25 @@ async def _prepare_client(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "metadata": {**metadata, HYDRA_METADATA_KEY: {**ours, "secret": fingerprint}}}
 
 
+async def _same_client(want: dict[str, Any], live: dict[str, Any]) -> bool:
+    """True when the live client ``live`` is the desired client ``want``: fields, user metadata,
+    ownership labels, and a recorded secret fingerprint made from the desired secret."""
+    if not same_json(hydra_view(want), hydra_view(live)):
+        return False
+    want_meta = want.get("metadata") if isinstance(want.get("metadata"), dict) else {}
+    assert isinstance(want_meta, dict)
+    want_user = {k: v for k, v in want_meta.items() if k != HYDRA_METADATA_KEY}
+    want_ours = want_meta.get(HYDRA_METADATA_KEY) or {}
+    live_user, live_ours = hydra_split_metadata(live)
+    if not same_json(want_user, live_user) or want_ours.get("labels") != live_ours.get("labels"):
+        return False
+    secret = want.get("client_secret")
+    if not isinstance(secret, Secret):
+        return True
+    fingerprint = live_ours.get("secret")
+    return isinstance(fingerprint, str) and await asyncio.to_thread(fingerprints.matches, secret, fingerprint)
+
+
 async def execute(change: Change, adapters: Adapters) -> None:
     """Send one change to its adapter."""
     adapter = adapters.for_kind(change.kind)
@@ -48,7 +68,14 @@ async def execute(change: Change, adapters: Adapters) -> None:
     assert change.after is not None
     body = await _prepare_client(change.after) if change.kind is Kind.OAUTH2_CLIENT else change.after
     if change.action is Action.CREATE:
-        await adapter.create(change.kind, change.key, body)
+        try:
+            await adapter.create(change.kind, change.key, body)
+        except Conflict:
+            # Another run created it between our read and our write.  If what is there now is
+            # what we wanted, the create has succeeded; otherwise it is a conflict to report.
+            live = await adapter.get(change.kind, change.key)
+            if live is None or not await _same_client(change.after, live.body):
+                raise
     else:
         await adapter.update(change.kind, change.key, body)
 
