@@ -53,7 +53,8 @@ def yaml_files(path: Path) -> list[Path]:
     """``path`` itself, or every ``*.yaml``/``*.yml`` under it (recursively, sorted).
 
     Hidden files and directories (``.github/``, ``.pre-commit-config.yaml``) are not part of a
-    desired state and are skipped.
+    desired state and are skipped.  A ``*.yaml`` entry that is not a regular file (a FIFO, a
+    dangling or looping symlink) is listed, so that reading it reports it instead of a silent skip.
     """
     if path.is_dir():
         return sorted(
@@ -61,7 +62,7 @@ def yaml_files(path: Path) -> list[Path]:
             for p in path.rglob("*")
             if p.suffix in (".yaml", ".yml")
             and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            and p.is_file()
+            and not p.is_dir()
         )
     return [path]
 
