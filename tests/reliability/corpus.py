@@ -83,7 +83,7 @@ def _wrong(prop: dict[str, Any]) -> Any:
     types = {prop.get("type")} | {a.get("type") for a in prop.get("anyOf", [])}
     if "array" in types:
         return {"not": "a list"}
-    if "object" in types or "$ref" in prop or prop.get("anyOf") and None in types:
+    if "object" in types or "$ref" in prop or (prop.get("anyOf") and None in types):
         return ["not", "a mapping"]
     return [["a", "list"]]
 
@@ -167,12 +167,12 @@ def numbers() -> Iterator[Case]:
         yield Case(name, "number", {"state.yaml": body}, expect="finite")
     yield Case("exp-no-dot", "number", {"state.yaml": _upstream(retry_timeout=0).replace(
         b"retry_timeout: 0", b"retry_timeout: 1e400")}, expect="retry_timeout")
-    for name, port in (("fullwidth-port", "８０８１"), ("arabic-indic-port", "٨٠٨١"), ("port-zero", "0"),
+    for name, port in (("fullwidth-port", "\uff18\uff10\uff18\uff11"), ("arabic-indic-port", "\u0668\u0660\u0668\u0661"), ("port-zero", "0"),
                        ("port-huge", "70000"), ("port-sign", "+80"), ("port-space", " 80")):
         yield Case(name, "number", {"state.yaml": _upstream(nodes={f"127.0.0.1:{port}": 1})}, expect="node")
     yield Case("bool-port", "number", {"state.yaml": _upstream(nodes=[{"host": "h", "port": True, "weight": 1}])},
                expect="port")
-    for name, text in (("duration-fullwidth", "１h"), ("duration-huge", "9" * 40 + "h"),
+    for name, text in (("duration-fullwidth", "\uff11h"), ("duration-huge", "9" * 40 + "h"),
                        ("duration-negative", "-1h"), ("duration-words", "one hour")):
         body = base_with(("hydra", "clients", 0, "authorization_code_grant_access_token_lifespan"), text)
         yield Case(name, "number", {"state.yaml": body}, expect="lifespan")

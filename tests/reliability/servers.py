@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-#: (status, headers, body chunks).  A chunk that is a float is a pause of that many seconds.
+#: (status, headers, body chunks).  A chunk that is a float is a pause of that many seconds;
+#: status 0 means no answer at all.
 Answer = tuple[int, dict[str, str], Iterable[bytes | float]]
 
 
@@ -47,6 +48,9 @@ def _handler(script: Callable[[Seen], Answer], seen: list[Seen], stop: threading
             request = Seen(self.command, self.path, dict(self.headers.items()), self.rfile.read(length))
             seen.append(request)
             status, headers, chunks = script(request)
+            if status == 0:  # never answer: hold the connection until the server stops
+                stop.wait(600)
+                return
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
@@ -68,18 +72,18 @@ def _handler(script: Callable[[Seen], Answer], seen: list[Seen], stop: threading
     return Handler
 
 
-@dataclass
-class _Server:
-    httpd: ThreadingHTTPServer
-    stop: threading.Event
-    thread: threading.Thread
+class _Quiet(ThreadingHTTPServer):
+    """A server that does not print a client's hang-up as a traceback (the client may cut a body)."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass
 
 
 def serve(script: Callable[[Seen], Answer]) -> Iterator[Scripted]:
     """Run a scripted server for the duration of a ``with``/fixture; yields it."""
     seen: list[Seen] = []
     stop = threading.Event()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(script, seen, stop))
+    httpd = _Quiet(("127.0.0.1", 0), _handler(script, seen, stop))
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
