@@ -28,6 +28,7 @@ from reconciler.report import render_plan
 from reconciler.report.colors import use_color
 from reconciler.report.progress import ApplyPrinter
 from reconciler.run.engine import Run, plan_and_apply
+from reconciler.run.lease import LeaseSettings
 
 
 @click.command("apply")
@@ -41,11 +42,18 @@ from reconciler.run.engine import Run, plan_and_apply
 @click.option("--rps", type=click.FloatRange(min=0.1), default=None, help="Cap on requests per second.")
 @click.option("--output", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json streams one JSON event per line.")
+@click.option("--lock-timeout", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Seconds to wait for another apply's lease (docs/concurrency.md).")
+@click.option("--lock-ttl", type=click.FloatRange(min=10), default=300.0, show_default=True,
+              help="Seconds a lease lives unless renewed (a killed apply blocks others this long).")
+@click.option("--no-lock", is_flag=True, help="Do not take the lease (unsafe if applies can overlap).")
 @handle_errors
 def apply_command(path: Path, var_files: tuple[Path, ...], auto_approve: bool, parallelism: int,
-                  rps: float | None, fmt: str, **kw: Any) -> None:
+                  rps: float | None, fmt: str, lock_timeout: float, lock_ttl: float, no_lock: bool,
+                  **kw: Any) -> None:
     """Apply the desired state under PATH (or a plan file saved by `reconcile plan --out`)."""
     conn = build_connection(kw)
+    lease = LeaseSettings(enabled=not no_lock, timeout=lock_timeout, ttl=lock_ttl)
     if path.is_file() and path.suffix == ".json":
         from reconciler.run.planfile import apply_saved_plan
 
@@ -56,7 +64,8 @@ def apply_command(path: Path, var_files: tuple[Path, ...], auto_approve: bool, p
             return printers[-1]
 
         try:
-            run = apply_saved_plan(path, conn, parallelism=parallelism, rps=rps, observer_factory=factory)
+            run = apply_saved_plan(path, conn, parallelism=parallelism, rps=rps, observer_factory=factory,
+                                   lease=lease)
         except KeyboardInterrupt:
             _interrupted(printers[-1] if printers else None)
         _finish(run, fmt, printers[-1] if printers else None)
@@ -86,7 +95,7 @@ def apply_command(path: Path, var_files: tuple[Path, ...], auto_approve: bool, p
 
     try:
         run = plan_and_apply(desired, conn, options, confirm=confirm, parallelism=parallelism, rps=rps,
-                             observer=observer)
+                             observer=observer, lease=lease)
     except KeyboardInterrupt:
         _interrupted(printer)
     if run.result is None and not run.plan.has_changes:

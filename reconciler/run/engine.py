@@ -17,6 +17,7 @@ from reconciler.plan.changes import ApplyResult, Plan
 from reconciler.plan.planner import plan
 from reconciler.run.apply import Observer, apply
 from reconciler.run.fetch import Adapters, fetch, open_adapters
+from reconciler.run.lease import LeaseSettings, hold
 from reconciler.state.kinds import ResolvedState
 from reconciler.state.live import LiveState
 
@@ -51,14 +52,17 @@ def make_plan(desired: ResolvedState, conn: Connection, options: Options) -> Run
 
 async def plan_and_apply_async(desired: ResolvedState, conn: Connection, options: Options, *,
                                confirm: Callable[[Plan], bool] | None = None, parallelism: int = 8,
-                               rps: float | None = None, observer: Observer | None = None) -> Run:
+                               rps: float | None = None, observer: Observer | None = None,
+                               lease: LeaseSettings | None = None) -> Run:
     """Plan, ask ``confirm`` (if given), then apply.  A plan with errors is never applied.
 
     The connection pool is as wide as ``parallelism``: a wider pool only adds bookkeeping to every
     request (httpcore scans its connections per request), which on a fast server costs more than
-    the extra connections give.
+    the extra connections give.  ``lease`` (off when None) is held from the first read to the
+    last write, so that two applies cannot interleave (``reconciler.run.lease``).
     """
-    async with open_adapters(conn, desired.systems, rps=rps, max_connections=max(4, parallelism)) as adapters:
+    async with open_adapters(conn, desired.systems, rps=rps, max_connections=max(4, parallelism)) as adapters, \
+            hold(adapters.hydra, adapters.apisix, lease or LeaseSettings(enabled=False)):
         run = await plan_async(desired, conn, options, adapters=adapters)
         if run.plan.errors:
             raise PlanError("the plan has errors; nothing was applied:\n  " + "\n  ".join(run.plan.errors))

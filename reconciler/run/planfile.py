@@ -36,6 +36,7 @@ from reconciler.report.values import join_path, visible_changes
 from reconciler.run.apply import Observer, apply
 from reconciler.run.engine import Run
 from reconciler.run.fetch import fetch, open_adapters
+from reconciler.run.lease import LeaseSettings, hold
 from reconciler.secrets import Secret, mask
 from reconciler.state import fingerprints
 from reconciler.state.kinds import HYDRA_KINDS, LEVELS, ResolvedState
@@ -250,9 +251,11 @@ def _load(document: dict[str, Any]) -> ResolvedState:
 
 
 async def _apply_async(document: dict[str, Any], desired: ResolvedState, conn: Connection, *, parallelism: int,
-                       rps: float | None, observer_factory: Callable[[int], Observer]) -> Run:
+                       rps: float | None, observer_factory: Callable[[int], Observer],
+                       lease: LeaseSettings | None = None) -> Run:
     options = options_from(document["options"])
-    async with open_adapters(conn, desired.systems, rps=rps, max_connections=max(4, parallelism)) as adapters:
+    async with open_adapters(conn, desired.systems, rps=rps, max_connections=max(4, parallelism)) as adapters, \
+            hold(adapters.hydra, adapters.apisix, lease or LeaseSettings(enabled=False)):
         live = await fetch(desired, adapters)
         check_live(document, live, desired)
         fresh = make_plan(desired, live, options)
@@ -293,14 +296,14 @@ def check_endpoints(document: dict[str, Any], conn: Connection) -> None:
 
 
 def apply_saved_plan(path: Path, conn: Connection, *, parallelism: int, rps: float | None,
-                     observer_factory: Callable[[int], Observer]) -> Run:
+                     observer_factory: Callable[[int], Observer], lease: LeaseSettings | None = None) -> Run:
     """Apply the plan saved at ``path`` if, and only if, nothing it depended on changed."""
     document = read_plan_file(path)
     check_endpoints(document, conn)
     desired = _load(document)
     check_desired(document, desired)
     return asyncio.run(_apply_async(document, desired, conn, parallelism=parallelism, rps=rps,
-                                    observer_factory=observer_factory))
+                                    observer_factory=observer_factory, lease=lease))
 
 
 __all__ = ["FORMAT_VERSION", "StalePlanError", "apply_saved_plan", "endpoints", "read_plan_file", "save_plan"]

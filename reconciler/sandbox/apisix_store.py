@@ -73,8 +73,7 @@ class ApisixStore:
         entry = Entry(key, value, plain, created, modified)
         store = self.data[segment]
         store_id = self._store_id(key, segment)
-        if store_id not in store:
-            self._sorted[segment] = None
+        self._sorted[segment] = None  # a replaced entry too: the cached list holds the old Entry objects
         store[store_id] = entry
         return entry
 
