@@ -20,9 +20,15 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
+# Everything the machine allows: real Hydra is built first when Go is present, the browser tests
+# run when Chromium is installed, and pytest ends with one loud line per kind of test it skipped.
 test: $(STAMP)
+	@if [ ! -x $(HYDRA_BIN) ] && command -v $(GO) >/dev/null 2>&1; then \
+	  echo "real Hydra: building $(HYDRA_BIN) first (make hydra)"; $(MAKE) --no-print-directory hydra; fi
 	@if [ -x $(HYDRA_BIN) ]; then echo "real Hydra: $(HYDRA_BIN) found, real_hydra tests will run"; \
-	else echo "real Hydra: $(HYDRA_BIN) missing, real_hydra tests are SKIPPED (run 'make hydra' to build it)"; fi
+	else echo "!!! real Hydra: $(HYDRA_BIN) missing and no Go: real_hydra tests are SKIPPED (install Go, then 'make hydra')"; fi
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then echo "browser: Chromium found, browser tests will run"; \
+	else echo "!!! browser: Chromium missing: browser tests are SKIPPED (run 'sudo apt-get install -y chromium chromium-driver')"; fi
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -24,14 +24,15 @@ from typing import Any, Final
 
 import httpx
 
+from reconciler.state.registry import SPECS
+
 APISIX_PAGE: Final = 500
 HYDRA_PAGE: Final = 1000
-#: Every APISIX kind ``reconcile`` lists (credentials are read per consumer, and only for consumers
-#: that declare credentials, which the benchmark state has none of).
-APISIX_KINDS: Final[tuple[str, ...]] = ("upstreams", "services", "consumers", "routes", "consumer_groups",
-                                        "plugin_configs", "global_rules", "ssls", "plugin_metadata")
+#: Every APISIX kind ``reconcile`` lists, from the kind registry (credentials are read per consumer,
+#: and only for consumers that declare credentials, which the benchmark state has none of).
+APISIX_KINDS: Final[tuple[str, ...]] = tuple(s.admin_path for s in SPECS if s.system == "apisix" and s.parent is None)
 #: Kinds APISIX does not page (one GET answers the whole list).
-UNPAGED: Final = frozenset({"plugin_metadata"})
+UNPAGED: Final = frozenset(s.admin_path for s in SPECS if s.system == "apisix" and not s.paged)
 _NEXT: Final = re.compile(r'<([^>]*)>\s*;\s*rel="?next"?')
 
 

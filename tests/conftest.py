@@ -23,18 +23,30 @@ from reconciler.sandbox.runner import DEFAULT_ADMIN_KEY, DEFAULT_VIEWER_KEY, San
 
 REAL_HYDRA_MISSING = "bin/hydra not built: run `make hydra`"
 REQUIRE_REAL_HYDRA = os.environ.get("RECONCILE_REQUIRE_REAL_HYDRA", "") not in {"", "0", "false", "no"}
+REQUIRE_BROWSER = os.environ.get("RECONCILE_REQUIRE_BROWSER", "") not in {"", "0", "false", "no"}
+_SKIPPED = pytest.StashKey[dict[str, tuple[str, int]]]()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip ``real_hydra`` tests with one clear reason when the binary is missing (fail in CI)."""
-    if find_hydra_binary() is not None:
-        return
-    wanted = [item for item in items if item.get_closest_marker("real_hydra") is not None]
-    if wanted and REQUIRE_REAL_HYDRA:
-        raise pytest.UsageError("RECONCILE_REQUIRE_REAL_HYDRA is set but " + REAL_HYDRA_MISSING)
-    marker = pytest.mark.skip(reason=REAL_HYDRA_MISSING)
-    for item in wanted:
-        item.add_marker(marker)
+    """Skip ``real_hydra`` and ``browser`` tests with one clear reason when what they need is
+    missing, and fail instead in CI (``RECONCILE_REQUIRE_REAL_HYDRA``, ``RECONCILE_REQUIRE_BROWSER``)."""
+    from tests.browser_env import browser_missing
+
+    skipped = config.stash.setdefault(_SKIPPED, {})
+    for marker, missing, required, variable in (
+        ("real_hydra", None if find_hydra_binary() is not None else REAL_HYDRA_MISSING, REQUIRE_REAL_HYDRA,
+         "RECONCILE_REQUIRE_REAL_HYDRA"),
+        ("browser", browser_missing(), REQUIRE_BROWSER, "RECONCILE_REQUIRE_BROWSER"),
+    ):
+        wanted = [item for item in items if item.get_closest_marker(marker) is not None]
+        if missing is None or not wanted:
+            continue
+        if required:
+            raise pytest.UsageError(f"{variable} is set but {missing}")
+        skip = pytest.mark.skip(reason=missing)
+        for item in wanted:
+            item.add_marker(skip)
+        skipped[marker] = (missing, len(wanted))
 
 
 @dataclass
@@ -141,7 +153,10 @@ def differential_tally(request: pytest.FixtureRequest) -> dict[str, list[str]]:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """One line with the differential count, when differential cases ran."""
+    """One line with the differential count, when differential cases ran; one loud line per kind of
+    test skipped for something missing on this machine, naming the command that enables it."""
+    for marker, (missing, count) in sorted(config.stash.get(_SKIPPED, {}).items()):
+        terminalreporter.write_sep("!", f"SKIPPED {count} {marker} tests: {missing}", red=True, bold=True)
     tally = config.stash.get(_TALLY, None)
     if tally and (tally["matched"] or tally["different"]):
         total = len(tally["matched"]) + len(tally["different"])

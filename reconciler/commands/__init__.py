@@ -27,3 +27,7 @@ COMMANDS.append(dump_command)
 from reconciler.commands.sandbox import sandbox  # noqa: E402
 
 COMMANDS.append(sandbox)
+
+from reconciler.commands.verify import verify_command  # noqa: E402
+
+COMMANDS.append(verify_command)

@@ -23,6 +23,7 @@ from reconciler.commands.common import (
     ownership_options,
 )
 from reconciler.commands.plan import prune_options
+from reconciler.commands.verify import VERIFY_KEYS, run_verify, verify_options
 from reconciler.plan.changes import Plan
 from reconciler.report import render_plan
 from reconciler.report.colors import use_color
@@ -47,13 +48,18 @@ from reconciler.run.lease import LeaseSettings
 @click.option("--lock-ttl", type=click.FloatRange(min=10), default=300.0, show_default=True,
               help="Seconds a lease lives unless renewed (a killed apply blocks others this long).")
 @click.option("--no-lock", is_flag=True, help="Do not take the lease (unsafe if applies can overlap).")
+@click.option("--verify", "then_verify", is_flag=True, help="After a successful apply, run `reconcile verify`.")
+@verify_options
 @handle_errors
 def apply_command(path: Path, var_files: tuple[Path, ...], auto_approve: bool, parallelism: int,
-                  rps: float | None, fmt: str, lock_timeout: float, lock_ttl: float, no_lock: bool,
-                  **kw: Any) -> None:
+                  rps: float | None, fmt: str, then_verify: bool, lock_timeout: float, lock_ttl: float,
+                  no_lock: bool, **kw: Any) -> None:
     """Apply the desired state under PATH (or a plan file saved by `reconcile plan --out`)."""
     conn = build_connection(kw)
     lease = LeaseSettings(enabled=not no_lock, timeout=lock_timeout, ttl=lock_ttl)
+    verify_kw = {k: kw.pop(k) for k in VERIFY_KEYS}
+    if then_verify and path.is_file() and path.suffix == ".json":
+        raise click.UsageError("--verify needs the desired state (PATH), not a saved plan")
     if path.is_file() and path.suffix == ".json":
         from reconciler.run.planfile import apply_saved_plan
 
@@ -101,8 +107,13 @@ def apply_command(path: Path, var_files: tuple[Path, ...], auto_approve: bool, p
     if run.result is None and not run.plan.has_changes:
         if fmt == "text":
             click.echo(render_plan(run.plan, "text", color=color), nl=False)
-        return
-    _finish(run, fmt, printer)
+    else:
+        _finish(run, fmt, printer)
+    if then_verify and (run.result is not None or not run.plan.has_changes):
+        if fmt == "text":
+            click.echo("\nVerifying the logins (reconcile verify):")
+        if not run_verify(desired, conn, verify_kw, fmt=fmt):
+            sys.exit(1)
 
 
 def _printer(fmt: str, total: int) -> ApplyPrinter:

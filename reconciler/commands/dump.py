@@ -2,7 +2,8 @@
 
 Read-only on the servers.  The files hold no secret: each becomes a ``${env:NAME}`` placeholder,
 and the names are listed at the end of the output and in ``DIR/secrets.env.example``.  Set those
-variables to the live values, and a plan of the dump shows no changes.
+variables to the live values (``--secrets-out FILE`` writes the readable ones), and a plan of the
+dump shows no changes.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from reconciler.commands.common import (
     handle_errors,
     ownership_options,
 )
+from reconciler.run import dotenv
 from reconciler.run.dump import dump_live, write_dump
 
 
@@ -32,9 +34,15 @@ from reconciler.run.dump import dump_live, write_dump
                    "selector labels; all: everything.")
 @click.option("--system", type=click.Choice(["hydra", "apisix", "both"]), default="both", show_default=True,
               help="Which servers to read.")
+@click.option("--secrets-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the secret values the servers return (APISIX plugin secrets) to this dotenv "
+                   "file, mode 0600, named as the ${env:...} placeholders.  Never commit it.")
+@click.option("--force", is_flag=True, help="Overwrite an existing --secrets-out file.")
 @handle_errors
-def dump_command(out_dir: Path, scope: str, system: str, **kw: Any) -> None:
+def dump_command(out_dir: Path, scope: str, system: str, secrets_out: Path | None, force: bool, **kw: Any) -> None:
     """Write the live objects as desired-state YAML files under --out."""
+    if secrets_out is not None:
+        dotenv.check_target(secrets_out, force)
     conn = build_connection(kw)
     options = build_options(kw)
     systems = frozenset({"hydra", "apisix"} if system == "both" else {system})
@@ -49,6 +57,12 @@ def dump_command(out_dir: Path, scope: str, system: str, **kw: Any) -> None:
     click.echo(f"Dumped {total} objects ({counts or 'none'}).")
     for note in dump.notes:
         click.echo(f"Note: {note}")
+    if secrets_out is not None:
+        dotenv.write_secrets(secrets_out, dotenv.render(dump), force)
+        ignored = dotenv.ignore(out_dir, secrets_out)
+        where = f"listed in {ignored}" if ignored else f"outside {out_dir}, so not in its .gitignore"
+        click.echo(f"Warning: {secrets_out} holds live secret values in plaintext (mode 0600, {where}); "
+                   f"never commit it.", err=True)
     if dump.secrets:
         click.echo("Set these environment variables to the secret values before planning the dump:")
         for secret in dump.secrets:

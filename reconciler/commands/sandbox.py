@@ -49,13 +49,18 @@ from reconciler.sandbox.runner import (
 @click.option("--snapshot", "snapshot", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="State file: loaded at start when it exists, written at stop.  With --real-hydra "
                    "it keeps only the APISIX state.")
+@click.option("--gateway/--no-gateway", default=False, show_default=True,
+              help="Also serve APISIX's data plane (routes, plugins, proxying) from the emulated Admin API.")
+@click.option("--gateway-port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Gateway (data plane) port with --gateway (0: a free port).")
 def sandbox(host: str, hydra_port: int, hydra_public_port: int, apisix_port: int, apisix_admin_key: str,
             apisix_viewer_key: str, apisix_version: str, hydra_version: str, real_hydra: bool,
-            snapshot: Path | None) -> None:
+            snapshot: Path | None, gateway: bool, gateway_port: int) -> None:
     """Run loopback Hydra and APISIX admin servers until Ctrl-C or SIGTERM.
 
     Once every server accepts requests, prints one line each:
-    hydra-admin, hydra-public and apisix-admin URLs, then apisix-admin-key.
+    hydra-admin, hydra-public and apisix-admin URLs, then apisix-admin-key, then (with
+    --gateway) the gateway URL.
     """
     stop = threading.Event()
 
@@ -66,7 +71,8 @@ def sandbox(host: str, hydra_port: int, hydra_public_port: int, apisix_port: int
     box = Sandbox(host=host, hydra_port=hydra_port, hydra_public_port=hydra_public_port,
                   apisix_port=apisix_port, apisix_admin_key=apisix_admin_key,
                   apisix_viewer_key=apisix_viewer_key, apisix_version=apisix_version,
-                  hydra_version=hydra_version, real_hydra=real_hydra, snapshot=snapshot)
+                  hydra_version=hydra_version, real_hydra=real_hydra, snapshot=snapshot,
+                  gateway=gateway, gateway_port=gateway_port)
     try:
         try:
             box.start()
@@ -76,6 +82,8 @@ def sandbox(host: str, hydra_port: int, hydra_public_port: int, apisix_port: int
         click.echo(f"hydra-public: {box.hydra_public_url}")
         click.echo(f"apisix-admin: {box.apisix_admin_url}")
         click.echo(f"apisix-admin-key: {box.apisix_admin_key}")
+        if box.gateway_url:
+            click.echo(f"gateway: {box.gateway_url}")
         sys.stdout.flush()
         while not stop.wait(0.5):
             pass

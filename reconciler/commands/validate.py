@@ -15,7 +15,7 @@ import click
 from reconciler.commands.common import desired_options
 from reconciler.errors import DesiredStateError
 from reconciler.load.loader import load_state, yaml_files
-from reconciler.state.kinds import LEVELS
+from reconciler.state.registry import LEVELS
 
 
 @click.command("validate")

@@ -16,22 +16,10 @@ from typing import Any
 from reconciler.errors import DesiredStateError, Problem
 from reconciler.load.yamlfile import ParsedFile, dotted, find_node, position
 from reconciler.secrets import Secret
-from reconciler.state.kinds import LEVELS, DesiredObject, Kind, ResolvedState
-from reconciler.state.models.desired import SECTIONS
+from reconciler.state.kinds import DesiredObject, Kind, ResolvedState
 from reconciler.state.models.durations import normalize_duration
 from reconciler.state.models.hydra import LIFESPANS
-from reconciler.state.models.sensitive import mark_secrets
-
-#: Kinds whose ``plugins`` may hold an openid-connect plugin naming a Hydra client.
-OIDC_KINDS = (Kind.ROUTE, Kind.SERVICE, Kind.PLUGIN_CONFIG, Kind.CONSUMER_GROUP, Kind.GLOBAL_RULE)
-#: (referencing kind, field, referenced kind)
-REFERENCES = (
-    (Kind.ROUTE, "upstream_id", Kind.UPSTREAM),
-    (Kind.ROUTE, "service_id", Kind.SERVICE),
-    (Kind.ROUTE, "plugin_config_id", Kind.PLUGIN_CONFIG),
-    (Kind.SERVICE, "upstream_id", Kind.UPSTREAM),
-    (Kind.CONSUMER, "group_id", Kind.CONSUMER_GROUP),
-)
+from reconciler.state.registry import LEVELS, SECTIONED, SPECS, child_kind, get_path, mark_secrets, spec
 
 
 @dataclass
@@ -91,31 +79,37 @@ def collect(files: Iterable[ParsedFile]) -> tuple[dict[Kind, dict[str, Entry]], 
     for parsed in files:
         if not isinstance(parsed.data, dict):
             continue
-        for system, section, kind, key_field in SECTIONS:
-            for i, raw in enumerate(_items(parsed.data, system, section)):
-                if not isinstance(raw, dict) or key_field not in raw:
+        for s in SECTIONED:
+            child = child_kind(s.kind)
+            for i, raw in enumerate(_items(parsed.data, s.system, s.section)):
+                if not isinstance(raw, dict) or s.key_field not in raw:
                     continue
-                entry = Entry(kind, str(_plain(raw[key_field])), raw, parsed, (system, section, i))
-                add(entry, key_field)
-                if kind is Kind.CONSUMER:
-                    for j, cred in enumerate(_list(raw.get("credentials"))):
-                        if not isinstance(cred, dict) or "id" not in cred:
-                            continue
-                        key = f"{entry.key}/{_plain(cred['id'])}"
-                        add(Entry(Kind.CREDENTIAL, key, cred, parsed, (*entry.loc, "credentials", j)), "id")
+                entry = Entry(s.kind, str(_plain(raw[s.key_field])), raw, parsed, (s.system, s.section, i))
+                add(entry, s.key_field)
+                if child is None:
+                    continue
+                for j, sub in enumerate(_list(raw.get(child.section))):
+                    if not isinstance(sub, dict) or child.key_field not in sub:
+                        continue
+                    key = f"{entry.key}/{_plain(sub[child.key_field])}"
+                    add(Entry(child.kind, key, sub, parsed, (*entry.loc, child.section, j)), child.key_field)
     return entries, problems
 
 
 def check_references(entries: dict[Kind, dict[str, Entry]]) -> list[Problem]:
     """Ids that point at objects not declared in the desired state."""
     problems = []
-    for kind, field, target in REFERENCES:
-        declared = entries.get(target, {})
-        for entry in entries.get(kind, {}).values():
-            if field in entry.raw and str(_plain(entry.raw[field])) not in declared:
-                known = ", ".join(sorted(declared)) or "none declared"
-                ref = _plain(entry.raw[field])
-                problems.append(entry.problem([field], f"unknown {target.value} {ref!r} (known: {known})"))
+    for s in SPECS:
+        for ref in s.references:
+            if not ref.checked_on_load:
+                continue
+            declared = entries.get(ref.target, {})
+            for entry in entries.get(s.kind, {}).values():
+                value = get_path(entry.raw, ref.path)
+                if value is not None and str(_plain(value)) not in declared:
+                    known = ", ".join(sorted(declared)) or "none declared"
+                    problems.append(entry.problem(list(ref.path),
+                                                  f"unknown {ref.target.value} {_plain(value)!r} (known: {known})"))
     rules: dict[str, Entry] = {}
     for entry in entries.get(Kind.GLOBAL_RULE, {}).values():
         plugins = entry.raw.get("plugins")
@@ -238,9 +232,8 @@ def client_body(raw: dict[str, Any]) -> dict[str, Any]:
 
 def apisix_body(entry: Entry) -> dict[str, Any]:
     """The Admin API object: the user's data minus the key field (and a consumer's credentials)."""
-    drop = {"id"} if entry.kind is not Kind.CONSUMER else {"username", "credentials"}
-    if entry.kind is Kind.PLUGIN_METADATA:
-        drop = {"plugin"}
+    child = child_kind(entry.kind)
+    drop = {spec(entry.kind).key_field, *((child.section,) if child is not None else ())}
     body = {k: v for k, v in entry.raw.items() if k not in drop}
     return mark_secrets(entry.kind, body)
 
@@ -267,7 +260,7 @@ def resolve(files: Sequence[ParsedFile], prior: Sequence[Problem] = ()) -> Resol
             try:
                 body = client_body(entry.raw) if kind is Kind.OAUTH2_CLIENT else apisix_body(entry)
                 plugins = body.get("plugins")
-                if kind in OIDC_KINDS and isinstance(plugins, dict):
+                if spec(kind).links_clients and isinstance(plugins, dict):
                     conf = plugins.get("openid-connect")
                     if isinstance(conf, dict) and "client" in conf:
                         problems += link_client(entry, ["plugins", "openid-connect"], conf, clients, issuer)

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from reconciler.state.kinds import LEVEL_OF, Kind
+from reconciler.state.kinds import Kind
+from reconciler.state.registry import LEVEL_OF
 
 
 class Action(StrEnum):

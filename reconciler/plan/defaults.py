@@ -6,8 +6,8 @@ those defaults, the normaliser computes what the server would have filled in and
 live value that is only that default.  The fill rules: a missing property with a ``default``
 gets it; the filler recurses only into values that are present; ``allOf`` applies every branch,
 ``if/then/else`` the branch the ``if`` selects, and ``oneOf``/``anyOf`` the first branch whose
-``required`` keys are all present.  Core-resource defaults (§5.3) are a fixed table because
-they are the same in every version that stored them.
+``required`` keys are all present.  Core-resource defaults (§5.3) are data about kinds: the kind
+registry (``reconciler.state.registry``) holds them.
 """
 
 from __future__ import annotations
@@ -15,54 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 Schema = dict[str, Any]
-
-_UPSTREAM: Schema = {
-    "type": "object",
-    "properties": {
-        "type": {"default": "roundrobin"},
-        "hash_on": {"default": "vars"},
-        "scheme": {"default": "http"},
-        "pass_host": {"default": "pass"},
-        "nodes": {"type": "array", "items": {"type": "object", "properties": {"priority": {"default": 0}}}},
-        "keepalive_pool": {"type": "object", "properties": {
-            "size": {"default": 320}, "idle_timeout": {"default": 60}, "requests": {"default": 1000}}},
-        "tls": {"type": "object", "properties": {"verify": {"default": False}}},
-        "checks": {"type": "object", "properties": {
-            "active": {"type": "object", "properties": {
-                "type": {"default": "http"}, "timeout": {"default": 1}, "concurrency": {"default": 10},
-                "http_path": {"default": "/"}, "https_verify_certificate": {"default": True},
-                "healthy": {"type": "object", "properties": {
-                    "interval": {"default": 1}, "http_statuses": {"default": [200, 302]},
-                    "successes": {"default": 2}}},
-                "unhealthy": {"type": "object", "properties": {
-                    "interval": {"default": 1},
-                    "http_statuses": {"default": [429, 404, 500, 501, 502, 503, 504, 505]},
-                    "http_failures": {"default": 5}, "tcp_failures": {"default": 2}, "timeouts": {"default": 3}}},
-            }},
-            "passive": {"type": "object", "properties": {
-                "type": {"default": "http"},
-                "healthy": {"type": "object", "properties": {
-                    "http_statuses": {"default": [200, 201, 202, 203, 204, 205, 206, 207, 208, 226,
-                                                  300, 301, 302, 303, 304, 305, 306, 307, 308]},
-                    "successes": {"default": 5}}},
-                "unhealthy": {"type": "object", "properties": {
-                    "http_statuses": {"default": [429, 500, 503]}, "tcp_failures": {"default": 2},
-                    "timeouts": {"default": 7}, "http_failures": {"default": 5}}},
-            }},
-        }},
-    },
-}
-
-#: Defaults of the core resources that 2.x-3.13 stored (spec §5.3), as fill schemas.
-CORE: dict[str, Schema] = {
-    "route": {"type": "object", "properties": {"priority": {"default": 0}, "status": {"default": 1},
-                                                "upstream": _UPSTREAM}},
-    "service": {"type": "object", "properties": {"upstream": _UPSTREAM}},
-    "upstream": _UPSTREAM,
-    "ssl": {"type": "object", "properties": {"type": {"default": "server"}, "status": {"default": 1},
-                                              "client": {"type": "object", "properties": {"depth": {"default": 1}}}}},
-}
-
 
 def _matches(schema: Schema, value: Any) -> bool:
     """A small validator for ``if`` clauses: const, enum, type, required and properties."""

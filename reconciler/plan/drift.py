@@ -19,8 +19,9 @@ from reconciler.config import Options
 from reconciler.plan.changes import Action, FieldChange, Plan
 from reconciler.plan.ownership import object_labels, owner_state
 from reconciler.plan.planner import SHARED_GLOBAL_RULE
-from reconciler.state.kinds import LEVEL_OF, Kind, ResolvedState
+from reconciler.state.kinds import Kind, ResolvedState
 from reconciler.state.live import LiveObject, LiveState
+from reconciler.state.registry import LEVEL_OF
 
 
 class FindingKind(StrEnum):

@@ -26,9 +26,10 @@ import orjson
 from reconciler.config import HYDRA_METADATA_KEY
 from reconciler.plan import defaults
 from reconciler.secrets import Secret
-from reconciler.state.kinds import LABELLED, Kind
+from reconciler.state.kinds import Kind
 from reconciler.state.models.hydra import LIFESPANS
 from reconciler.state.models.sensitive import SECRET_FIELD_NAMES
+from reconciler.state.registry import Path, get_path, spec
 
 # --- canonical equality -----------------------------------------------------------------
 
@@ -170,7 +171,6 @@ def hydra_view(body: dict[str, Any]) -> dict[str, Any]:
 # --- APISIX -----------------------------------------------------------------------------
 
 SERVER_FIELDS = frozenset({"create_time", "update_time"})
-CORE_SCHEMA = {Kind.ROUTE: "route", Kind.SERVICE: "service", Kind.UPSTREAM: "upstream", Kind.SSL: "ssl"}
 SENSITIVE_NAMES = SECRET_FIELD_NAMES
 KEYED_SECRET_PLUGINS = frozenset({"key-auth", "csrf"})
 Schemas = dict[tuple[str, str], dict[str, Any] | None]
@@ -179,18 +179,17 @@ Schemas = dict[tuple[str, str], dict[str, Any] | None]
 def apisix_live_view(kind: Kind, key: str, body: dict[str, Any]) -> dict[str, Any]:
     """A live APISIX object without server-owned fields (id, username, timestamps)."""
     out = {k: v for k, v in body.items() if k not in SERVER_FIELDS}
-    if kind is Kind.CONSUMER:
-        out.pop("username", None)
-    elif "id" in out:
-        own_id = key.partition("/")[2] if kind is Kind.CREDENTIAL else key
-        if str(out["id"]) == own_id:
-            del out["id"]
+    s = spec(kind)
+    if s.stored_key != "id":  # a consumer's username
+        out.pop(s.stored_key, None)
+    elif "id" in out and str(out["id"]) == s.own_id(key):
+        del out["id"]
     return out
 
 
 def apisix_desired_view(kind: Kind, body: dict[str, Any], ownership: dict[str, str]) -> dict[str, Any]:
     """The body we send: the desired body plus our ownership labels on labelled kinds."""
-    if kind not in LABELLED:
+    if not spec(kind).labelled:
         return dict(body)
     labels = dict(body.get("labels") or {})
     labels.update(ownership)
@@ -199,17 +198,13 @@ def apisix_desired_view(kind: Kind, body: dict[str, Any], ownership: dict[str, s
 
 def schema_type(kind: Kind) -> str:
     """Which plugin schema validates plugins on this kind."""
-    if kind in (Kind.CONSUMER, Kind.CREDENTIAL):
-        return "consumer"
-    if kind is Kind.PLUGIN_METADATA:
-        return "metadata"
-    return "main"
+    return spec(kind).plugin_schema
 
 
 def fill_defaults(kind: Kind, key: str, body: dict[str, Any], schemas: Schemas) -> dict[str, Any]:
     """What a ≤3.13 server would store for ``body``: core and plugin defaults filled in."""
-    core = CORE_SCHEMA.get(kind)
-    out = defaults.fill(defaults.CORE[core], body) if core else dict(body)
+    core = spec(kind).core_defaults
+    out = defaults.fill(core, body) if core else dict(body)
     if kind is Kind.PLUGIN_METADATA:
         return dict(defaults.fill(schemas.get((key, "metadata")), out))
     plugins = out.get("plugins")
@@ -281,24 +276,33 @@ def secretize(value: Any, desired: Any, plugin: str | None = None, name: str = "
     return value
 
 
-def _with_desired_client_key(kind: Kind, desired: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
-    """``live`` with its upstream ``tls.client_key`` replaced by the desired one.
+def _set_path(body: dict[str, Any], path: Path, value: Any) -> dict[str, Any]:
+    """A copy of ``body`` with ``value`` at ``path`` (copying only the dicts on the way)."""
+    head, *rest = path
+    if not rest:
+        return {**body, head: value}
+    inner = body.get(head)
+    return {**body, head: _set_path(inner if isinstance(inner, dict) else {}, tuple(rest), value)}
 
-    APISIX stores that private key encrypted and returns the ciphertext on GET (spec §6), so it
-    can never equal the desired key: like an SSL key, it cannot be drift-checked.
+
+def _with_unreadable_secrets(kind: Kind, desired: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
+    """``live`` with the secrets the server never shows in plaintext replaced by the desired ones.
+
+    An SSL's ``key``/``keys`` are left out of GET, and an upstream's ``tls.client_key`` (inline
+    ones too) comes back as ciphertext (spec §6): neither can ever equal the desired value, so
+    neither can be drift-checked.  The kind's spec lists the paths.
     """
-    inline = kind in (Kind.ROUTE, Kind.SERVICE)
-    if kind is not Kind.UPSTREAM and not inline:
-        return live
-    want = desired.get("upstream") if inline else desired
-    have = live.get("upstream") if inline else live
-    want_tls = want.get("tls") if isinstance(want, dict) else None
-    have_tls = have.get("tls") if isinstance(have, dict) else None
-    if not (isinstance(have, dict) and isinstance(want_tls, dict) and isinstance(have_tls, dict)
-            and "client_key" in want_tls and "client_key" in have_tls):
-        return live
-    upstream = {**have, "tls": {**have_tls, "client_key": want_tls["client_key"]}}
-    return {**live, "upstream": upstream} if inline else upstream
+    s = spec(kind)
+    for path in s.omitted_secrets:
+        want = get_path(desired, path)
+        holder = get_path(live, path[:-1]) if len(path) > 1 else live
+        if want is not None and isinstance(holder, dict) and path[-1] not in holder:
+            live = _set_path(live, path, want)
+    for path in s.ciphertext_secrets:
+        want, have = get_path(desired, path), get_path(live, path)
+        if want is not None and have is not None:
+            live = _set_path(live, path, want)
+    return live
 
 
 def apisix_compare(kind: Kind, key: str, desired: dict[str, Any], live: dict[str, Any],
@@ -310,12 +314,7 @@ def apisix_compare(kind: Kind, key: str, desired: dict[str, Any], live: dict[str
     have generated, are dropped from ``live``, and live strings at secret positions are wrapped
     in ``Secret`` so that a diff can show the change without the value.
     """
-    if kind is Kind.SSL:
-        live = {**live}
-        for private in ("key", "keys"):  # never returned by GET (§6): cannot drift-check them
-            if private in desired and private not in live:
-                live[private] = desired[private]
-    live = _with_desired_client_key(kind, desired, live)
+    live = _with_unreadable_secrets(kind, desired, live)
     if same_json(live, desired):
         return desired, True
     live = dict(live)

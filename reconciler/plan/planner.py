@@ -27,42 +27,18 @@ from reconciler.plan.normalize import (
     same_json,
     secretize,
 )
-from reconciler.plan.ownership import owner_state
+from reconciler.plan.ownership import has_owned_id, owner_state
 from reconciler.plan.schemacheck import check_plugins
 from reconciler.secrets import Secret
 from reconciler.state import fingerprints
-from reconciler.state.kinds import LABELLED, LEVEL_OF, LEVELS, DesiredObject, Kind, ResolvedState
+from reconciler.state.kinds import DesiredObject, Kind, ResolvedState
 from reconciler.state.live import LiveObject, LiveState
-from reconciler.state.models.sensitive import mark_secrets
+from reconciler.state.registry import LEVEL_OF, LEVELS, Ownership, mark_secrets, references, spec
 
 V2_ONLY_FIELDS = frozenset({"access_token_strategy", "skip_consent", "skip_logout_consent"})
 #: Why a global rule under a selector and the shared prefix is left alone: nobody can tell
 #: whose it is (drift must not report it as ours either).
 SHARED_GLOBAL_RULE = "not deleted: shared global rule prefix"
-
-_REFERENCES: dict[Kind, tuple[tuple[str, Kind], ...]] = {
-    Kind.ROUTE: (("upstream_id", Kind.UPSTREAM), ("service_id", Kind.SERVICE),
-                 ("plugin_config_id", Kind.PLUGIN_CONFIG)),
-    Kind.SERVICE: (("upstream_id", Kind.UPSTREAM),),
-    Kind.CONSUMER: (("group_id", Kind.CONSUMER_GROUP),),
-}
-
-
-def references(kind: Kind, key: str, body: dict[str, Any]) -> list[tuple[Kind, str]]:
-    """The objects ``body`` needs to exist: ids it refers to, its consumer, its OAuth2 client."""
-    refs = [(target, str(body[field])) for field, target in _REFERENCES.get(kind, ()) if body.get(field) is not None]
-    if kind is Kind.CREDENTIAL:
-        refs.append((Kind.CONSUMER, key.partition("/")[0]))
-    tls = body.get("tls")
-    if kind is Kind.UPSTREAM and isinstance(tls, dict) and tls.get("client_cert_id") is not None:
-        refs.append((Kind.SSL, str(tls["client_cert_id"])))
-    plugins = body.get("plugins")
-    if isinstance(plugins, dict):
-        oidc = plugins.get("openid-connect")
-        if isinstance(oidc, dict) and isinstance(oidc.get("client_id"), str):
-            refs.append((Kind.OAUTH2_CLIENT, oidc["client_id"]))
-    return refs
-
 
 class _Planner:
     """Holds the inputs while one plan is built; ``run()`` returns it."""
@@ -97,7 +73,7 @@ class _Planner:
     def plan_kind(self, kind: Kind) -> None:
         desired = self.desired.of(kind)
         live = self.live.of(kind)
-        if kind is Kind.CREDENTIAL:
+        if spec(kind).parent is not None:  # only the credentials of consumers that declare theirs
             managed = self.desired.managed_credentials
             live = {k: v for k, v in live.items() if k.partition("/")[0] in managed}
         for key in sorted(desired):
@@ -108,21 +84,21 @@ class _Planner:
             owned, why = self.owner_state(kind, obj)
             if not owned:
                 self.plan.unmanaged.append(Unmanaged(kind, key, why))
-            elif kind is not Kind.PLUGIN_METADATA:
+            elif spec(kind).ownership is not Ownership.DECLARED:
                 orphans.append(obj)
         self.plan_orphans(kind, orphans, desired_count=len(desired))
 
     def plan_orphans(self, kind: Kind, orphans: list[LiveObject], desired_count: int) -> None:
         if not orphans:
             return
-        if kind is Kind.GLOBAL_RULE and self.options.selector \
+        if spec(kind).ownership is Ownership.ID_PREFIX and self.options.selector \
                 and self.options.global_rule_prefix == DEFAULT_GLOBAL_RULE_PREFIX:
             # Global rules carry no labels, so a selector cannot tell one team's from another's
             # (checked first, so that a plan without --prune does not suggest pruning them either).
             self.plan.orphaned.extend(Unmanaged(kind, o.key, SHARED_GLOBAL_RULE) for o in orphans)
             self.plan.warnings.append(
-                f"not deleting {len(orphans)} global rules: they carry no labels, so --selector cannot tell whose "
-                f"they are; give each team its own --global-rule-prefix to prune them")
+                f"not deleting {len(orphans)} {spec(kind).noun}s: they carry no labels, so --selector cannot tell "
+                f"whose they are; give each team its own --global-rule-prefix to prune them")
             return
         if not self.options.prune:
             self.plan.orphaned.extend(Unmanaged(kind, o.key, "no longer declared") for o in orphans)
@@ -153,10 +129,8 @@ class _Planner:
         adopting = False
         if have is not None:
             owned, why = self.owner_state(kind, have)
-            if kind is Kind.GLOBAL_RULE and not owned:
-                self.plan.errors.append(
-                    f"{kind.value}.{want.key}: global rule ids must start with {self.options.global_rule_prefix!r} "
-                    f"(global rules carry no labels, so ownership is by id prefix) ({want.source})")
+            if spec(kind).ownership is Ownership.ID_PREFIX and not owned:
+                self.plan.errors.append(self.prefix_error(kind, want))
                 return
             if not owned:
                 if why.startswith("managed by reconcile outside this selector"):
@@ -172,16 +146,19 @@ class _Planner:
                         f"use --adopt to take it over ({want.source})")
                     return
                 adopting = True
-        elif kind is Kind.GLOBAL_RULE and not want.key.startswith(self.options.global_rule_prefix):
-            self.plan.errors.append(
-                f"{kind.value}.{want.key}: global rule ids must start with {self.options.global_rule_prefix!r} "
-                f"(global rules carry no labels, so ownership is by id prefix) ({want.source})")
+        elif spec(kind).ownership is Ownership.ID_PREFIX and not has_owned_id(kind, want.key, self.options):
+            self.plan.errors.append(self.prefix_error(kind, want))
             return
         refs = tuple(references(kind, want.key, want.body))
         if kind is Kind.OAUTH2_CLIENT:
             self.plan_client(want, have, adopting, refs)
         else:
             self.plan_apisix(kind, want, have, adopting, refs)
+
+    def prefix_error(self, kind: Kind, want: DesiredObject) -> str:
+        noun = spec(kind).noun
+        return (f"{kind.value}.{want.key}: {noun} ids must start with {self.options.global_rule_prefix!r} "
+                f"({noun}s carry no labels, so ownership is by id prefix) ({want.source})")
 
     def plan_apisix(self, kind: Kind, want: DesiredObject, have: LiveObject | None, adopting: bool,
                     refs: tuple[tuple[Kind, str], ...]) -> None:
@@ -303,4 +280,4 @@ def plan(desired: ResolvedState, live: LiveState, options: Options) -> Plan:
     return _Planner(desired, live, options).run()
 
 
-__all__ = ["LABELLED", "plan", "references"]
+__all__ = ["plan", "references"]

@@ -18,7 +18,8 @@ from jsonschema.exceptions import SchemaError
 from reconciler.plan import defaults
 from reconciler.plan.normalize import Schemas, schema_type
 from reconciler.secrets import Secret
-from reconciler.state.kinds import APISIX_KINDS, Kind, ResolvedState
+from reconciler.state.kinds import Kind, ResolvedState
+from reconciler.state.registry import APISIX_KINDS
 
 #: Keys APISIX keeps in served schemas that are not JSON Schema keywords.
 _NOT_KEYWORDS = ("encrypt_fields", "$comment")

@@ -17,7 +17,7 @@ from reconciler.plan.changes import Action, ApplyEvent, ApplyResult, Change, Fie
 from reconciler.report.text import INCOMPLETE_BANNER, apply_summary_line
 from reconciler.report.values import compact, flatten, is_sensitive, summary_counts, truncate, visible_changes
 from reconciler.secrets import MASK
-from reconciler.state.kinds import LEVEL_OF
+from reconciler.state.registry import LEVEL_OF
 
 #: Table rows shown before "... and N more".
 MAX_ROWS: Final = 200

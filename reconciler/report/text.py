@@ -23,7 +23,8 @@ from reconciler.report.values import (
     visible_changes,
 )
 from reconciler.secrets import MASK
-from reconciler.state.kinds import LEVEL_OF, Kind
+from reconciler.state.kinds import Kind
+from reconciler.state.registry import LEVEL_OF
 
 #: Unmanaged objects listed per kind before ``... and N more``.
 UNMANAGED_LIMIT: Final = 20

@@ -24,7 +24,8 @@ from reconciler.run.adapters.http import REQUESTS_SENT
 from reconciler.run.fetch import Adapters
 from reconciler.secrets import Secret
 from reconciler.state import fingerprints
-from reconciler.state.kinds import LEVEL_OF, Kind
+from reconciler.state.kinds import Kind
+from reconciler.state.registry import LEVEL_OF
 
 Observer = Callable[[ApplyEvent], None]
 

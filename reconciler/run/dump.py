@@ -33,33 +33,18 @@ from reconciler.plan.normalize import (
     hydra_view,
     schema_type,
 )
-from reconciler.plan.ownership import carries, object_labels
+from reconciler.plan.ownership import carries, has_owned_id, object_labels
 from reconciler.run.fetch import fetch, open_adapters
 from reconciler.secrets import Secret
-from reconciler.state.kinds import LEVELS, Kind, ResolvedState
+from reconciler.state.kinds import Kind, ResolvedState
 from reconciler.state.live import LiveObject, LiveState
-from reconciler.state.models.desired import SECTIONS
 from reconciler.state.models.hydra import OAuth2Client
 from reconciler.state.models.sensitive import PLUGIN_SECRETS, SECRET_FIELD_NAMES
+from reconciler.state.registry import DEFAULTS_STORED_UNTIL, LEVELS, Ownership, get_path, spec
 
 Scope = Literal["owned", "selector", "all"]
 SCHEMA_PATH: Final = Path("schemas") / "desired-state.schema.json"
 
-#: Output file per kind.
-FILES: Final[dict[Kind, str]] = {
-    Kind.OAUTH2_CLIENT: "hydra-clients.yaml",
-    Kind.PLUGIN_METADATA: "apisix-plugin-metadata.yaml",
-    Kind.SSL: "apisix-ssls.yaml",
-    Kind.UPSTREAM: "apisix-upstreams.yaml",
-    Kind.CONSUMER_GROUP: "apisix-consumer-groups.yaml",
-    Kind.PLUGIN_CONFIG: "apisix-plugin-configs.yaml",
-    Kind.SERVICE: "apisix-services.yaml",
-    Kind.CONSUMER: "apisix-consumers.yaml",
-    Kind.ROUTE: "apisix-routes.yaml",
-    Kind.GLOBAL_RULE: "apisix-global-rules.yaml",
-}
-_SECTION: Final[dict[Kind, tuple[str, str, str]]] = {
-    kind: (system, section, key) for system, section, kind, key in SECTIONS}
 _ABBREV: Final[dict[str, str]] = {"openid-connect": "OIDC"}
 
 
@@ -90,10 +75,11 @@ def selected(kind: Kind, obj: LiveObject, scope: Scope, options: Options) -> boo
     """Whether ``obj`` belongs in a dump of ``scope``."""
     if scope == "all":
         return True
-    if kind is Kind.PLUGIN_METADATA:  # ours only when declared: nothing to recognise it by
+    rule = spec(kind).ownership
+    if rule is Ownership.DECLARED:  # ours only when declared: nothing to recognise it by
         return False
-    if kind is Kind.GLOBAL_RULE:
-        return obj.key.startswith(options.global_rule_prefix)
+    if rule is Ownership.ID_PREFIX:
+        return has_owned_id(kind, obj.key, options)
     wanted = options.ownership_labels if scope == "owned" else options.selector
     return carries(object_labels(kind, obj.body), wanted)
 
@@ -132,20 +118,39 @@ def _placeholders(kind: Kind, key: str, body: dict[str, Any], dump: Dump, taken:
             node[path[-1]] = f"${{env:{name}}}"
 
 
-def _client_key_placeholder(kind: Kind, key: str, body: dict[str, Any], dump: Dump, taken: set[str]) -> None:
-    """An upstream's ``tls.client_key`` reads back only as ciphertext (spec §6): dumping it would
-    put the key in Git (the default keyring is public) and applying it would send ciphertext as
-    the key.  A placeholder takes its place, as for an SSL key."""
-    inline = kind in (Kind.ROUTE, Kind.SERVICE)
-    holder = body.get("upstream") if inline else body if kind is Kind.UPSTREAM else None
-    tls = holder.get("tls") if isinstance(holder, dict) else None
-    if not isinstance(holder, dict) or not isinstance(tls, dict) or "client_key" not in tls:
-        return
-    path = ("upstream", "tls", "client_key") if inline else ("tls", "client_key")
-    name = env_name(kind, key, "", path, taken)
-    dump.secrets.append(DumpedSecret(name, f"{kind.value}.{key}", ".".join(path)))
-    dump.notes.append(f"{kind.value}.{key}: the TLS client key reads back only encrypted; set ${name}")
-    holder["tls"] = {**tls, "client_key": f"${{env:{name}}}"}
+def _unreadable_placeholders(kind: Kind, key: str, body: dict[str, Any], dump: Dump, taken: set[str]) -> None:
+    """Secrets the server never shows in plaintext (the kind's spec lists them, spec §6).
+
+    An SSL's ``key``/``keys`` are left out of GET: the key gets a placeholder, and both a note.
+    An upstream's ``tls.client_key`` (inline ones too) reads back only as ciphertext: dumping it
+    would put the key in Git (the default keyring is public) and applying it would send
+    ciphertext as the key, so a placeholder takes its place.
+    """
+    s = spec(kind)
+    for path in s.omitted_secrets:
+        if get_path(body, path) is None:
+            name = env_name(kind, key, "", path, taken)
+            dump.secrets.append(DumpedSecret(name, f"{kind.value}.{key}", ".".join(path)))
+            dump.notes.append(f"{kind.value}.{key}: the private {'.'.join(path)} cannot be read back; set ${name}")
+            if path == s.omitted_secrets[0]:
+                _put(body, path, f"${{env:{name}}}")
+    for path in s.ciphertext_secrets:
+        holder = get_path(body, path[:-1])
+        if not isinstance(holder, dict) or path[-1] not in holder:
+            continue
+        name = env_name(kind, key, "", path, taken)
+        dump.secrets.append(DumpedSecret(name, f"{kind.value}.{key}", ".".join(path)))
+        dump.notes.append(f"{kind.value}.{key}: the TLS client key reads back only encrypted; set ${name}")
+        _put(body, path, f"${{env:{name}}}")
+
+
+def _put(body: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    """Set ``value`` at ``path`` in place, copying the dicts on the way (they may be shared)."""
+    node = body
+    for step in path[:-1]:
+        node[step] = dict(node[step])
+        node = node[step]
+    node[path[-1]] = value
 
 
 # --- defaults (APISIX ≤3.13) -----------------------------------------------------------------
@@ -213,25 +218,16 @@ def apisix_entry(kind: Kind, obj: LiveObject, options: Options, live: LiveState,
                  taken: set[str]) -> dict[str, Any]:
     """An APISIX object as a desired-state entry (without its credentials)."""
     body = apisix_live_view(kind, obj.key, obj.body)
-    if "apisix" in live.servers and not live.servers["apisix"].at_least(3, 14):
+    if "apisix" in live.servers and not live.servers["apisix"].at_least(DEFAULTS_STORED_UNTIL[0],
+                                                                        DEFAULTS_STORED_UNTIL[1] + 1):
         body = strip_defaults(kind, obj.key, body, live.schemas)
     labels = {k: v for k, v in (body.get("labels") or {}).items() if options.ownership_labels.get(k) != v}
     body.pop("labels", None)
     if labels:
         body["labels"] = labels
     _placeholders(kind, obj.key, body, dump, taken)
-    if kind is Kind.SSL:
-        for private in ("key", "keys"):
-            if private not in body:
-                name = env_name(kind, obj.key, "", (private,), taken)
-                dump.secrets.append(DumpedSecret(name, f"ssl.{obj.key}", private))
-                dump.notes.append(f"ssl.{obj.key}: the private {private} cannot be read back; set ${name}")
-                if private == "key":
-                    body["key"] = f"${{env:{name}}}"
-    _client_key_placeholder(kind, obj.key, body, dump, taken)
-    key_field = "id" if kind is Kind.CREDENTIAL else _SECTION[kind][2]
-    own_key = obj.key.partition("/")[2] if kind is Kind.CREDENTIAL else obj.key
-    return {key_field: own_key, **body}
+    _unreadable_placeholders(kind, obj.key, body, dump, taken)
+    return {spec(kind).key_field: spec(kind).own_id(obj.key), **body}
 
 
 # --- building ---------------------------------------------------------------------------------
@@ -286,10 +282,10 @@ def build_dump(live: LiveState, options: Options, scope: Scope, out_dir: Path) -
                 dump.counts[Kind.CREDENTIAL] = dump.counts.get(Kind.CREDENTIAL, 0) + len(creds[obj.key])
             items.append(entry)
         dump.counts[kind] = len(items)
-        system, section, _key = _SECTION[kind]
+        system, section = spec(kind).system, spec(kind).section
         header = [modeline, "#", f"# Dumped by `reconcile dump --scope {scope}`: {len(items)} {kind.value} object(s).",
                   "# Secrets are ${env:NAME} placeholders; see secrets.env.example.", f"{system}:", f"  {section}:"]
-        dump.files[FILES[kind]] = "\n".join(header + _yaml_items(items, comments)).rstrip("\n") + "\n"
+        dump.files[spec(kind).dump_file] = "\n".join(header + _yaml_items(items, comments)).rstrip("\n") + "\n"
     return dump
 
 
@@ -358,4 +354,4 @@ def dump_live(conn: Connection, options: Options, *, scope: Scope, systems: froz
     return build_dump(live, options, scope, out_dir)
 
 
-__all__ = ["FILES", "Dump", "DumpedSecret", "build_dump", "dump_live", "env_name", "secrets_example", "write_dump"]
+__all__ = ["Dump", "DumpedSecret", "build_dump", "dump_live", "env_name", "secrets_example", "write_dump"]

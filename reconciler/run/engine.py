@@ -18,6 +18,7 @@ from reconciler.plan.planner import plan
 from reconciler.run.apply import Observer, apply
 from reconciler.run.fetch import Adapters, fetch, open_adapters
 from reconciler.run.lease import LeaseSettings, hold
+from reconciler.run.validate import server_errors
 from reconciler.state.kinds import ResolvedState
 from reconciler.state.live import LiveState
 
@@ -40,7 +41,11 @@ async def plan_async(desired: ResolvedState, conn: Connection, options: Options,
     """Read live state and plan (opens its own adapters unless given some)."""
     if adapters is not None:
         live = await fetch(desired, adapters)
-        return Run(plan(desired, live, options), live, requests=sum(t.requests for t in adapters.transports))
+        planned = plan(desired, live, options)
+        info = live.servers.get("apisix")
+        if adapters.apisix is not None and info is not None:
+            planned.errors.extend(await server_errors(planned, desired, adapters.apisix, info))
+        return Run(planned, live, requests=sum(t.requests for t in adapters.transports))
     async with open_adapters(conn, desired.systems) as opened:
         return await plan_async(desired, conn, options, adapters=opened)
 

@@ -29,8 +29,9 @@ from reconciler.run.adapters.hydra import HydraAdapter
 from reconciler.run.lease import is_lease
 from reconciler.secrets import Secret
 from reconciler.state import fingerprints
-from reconciler.state.kinds import APISIX_KINDS, HYDRA_KINDS, Kind, ResolvedState
+from reconciler.state.kinds import Kind, ResolvedState
 from reconciler.state.live import LiveState
+from reconciler.state.registry import APISIX_KINDS, HYDRA_KINDS, spec
 
 
 @dataclass
@@ -109,7 +110,7 @@ async def fetch(desired: ResolvedState, adapters: Adapters) -> LiveState:
 
     async def read(kind: Kind) -> None:
         adapter = adapters.for_kind(kind)
-        scope = desired.managed_credentials if kind is Kind.CREDENTIAL else None
+        scope = desired.managed_credentials if spec(kind).parent is not None else None
         result = await adapter.list(kind, scope)
         live.objects[kind] = {k: v for k, v in result.objects.items() if not is_lease(kind, k)}
         if not result.complete:

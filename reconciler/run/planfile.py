@@ -39,8 +39,9 @@ from reconciler.run.fetch import fetch, open_adapters
 from reconciler.run.lease import LeaseSettings, hold
 from reconciler.secrets import Secret, mask
 from reconciler.state import fingerprints
-from reconciler.state.kinds import HYDRA_KINDS, LEVELS, ResolvedState
+from reconciler.state.kinds import ResolvedState
 from reconciler.state.live import LiveObject, LiveState
+from reconciler.state.registry import HYDRA_KINDS, LEVELS
 
 #: The plan file format this version writes and reads.
 FORMAT_VERSION: Final = 1

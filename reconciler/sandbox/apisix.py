@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from reconciler.sandbox import apisix_listing
+from reconciler.sandbox.apisix_configs import validate_configs
 from reconciler.sandbox.apisix_crypto import Keyring
 from reconciler.sandbox.apisix_info import plugins_endpoint, schema_endpoint
 from reconciler.sandbox.apisix_jsonschema import lua_type
@@ -131,6 +132,10 @@ class ApisixEmulator(ApisixStore):
             return schema_endpoint(request, parts[1:], self.schemas, self.plugins)
         if head == "plugins":
             return plugins_endpoint(request, parts[1:], self.plugins)
+        if head == "configs" and parts[1:] == ["validate"] and request.method == "POST" \
+                and self.vtuple >= (3, 17):
+            status, body = validate_configs(request, self.checker)
+            return _json(status, body)
         if head == STREAM_ROUTES:
             raise bad("stream mode is disabled, can not add stream routes")
         kind = KINDS.get(head)
@@ -298,10 +303,17 @@ class ApisixEmulator(ApisixStore):
         del self.data[segment][obj_id]
         self._sorted[segment] = None
         if segment == "consumers":
+            # resource.lua _M:delete: etcd.rmdir(key .. "/credentials/") before the consumer's own
+            # delete, so its credentials go with it (a range delete is one more revision when it
+            # removed anything).
             prefix = obj_id + "/credentials/"
-            for cred in [k for k in self.data["credentials"] if k.startswith(prefix)]:
+            owned = [k for k in self.data["credentials"] if k.startswith(prefix)]
+            for cred in owned:
                 del self.data["credentials"][cred]
+                self._expiry.pop(("credentials", cred), None)
             self._sorted["credentials"] = None
+            if owned:
+                self._bump()
         self._bump()
         return _json(200, {"deleted": "1", "key": entry.key})
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
 
 from reconciler.sandbox.apisix_resources import ApiError, Entry
 from reconciler.sandbox.http import Request
@@ -35,7 +35,7 @@ def _search(pattern: str, text: str) -> bool:
 
 
 def _keep(entry: Entry, name: str | None, label: str | None, uri: str | None,
-          refs: list[tuple[str, str]]) -> bool:
+          refs: list[tuple[str, str | None]]) -> bool:
     value = entry.plain
     if name is not None:
         current = value.get("name")
@@ -50,7 +50,22 @@ def _keep(entry: Entry, name: str | None, label: str | None, uri: str | None,
         candidates += [u for u in value.get("uris") or [] if isinstance(u, str)]
         if not any(_search(uri, c) for c in candidates):
             return False
-    return all(value.get(k) == v for k, v in refs)
+    return all(v is not None and value.get(k) == v for k, v in refs)
+
+
+def _filter_refs(raw: str) -> list[tuple[str, str | None]]:
+    """``filter=`` as ``v3_adapter.lua`` ``_filter`` reads it (3.18.0): ``ngx.decode_args``, only
+    ``service_id``/``upstream_id``, the last value of a repeated key, and a key without ``=``
+    (decoded as Lua ``true``) that no stored string equals."""
+    last: dict[str, str | None] = {}
+    for part in raw.split("&"):
+        if not part:
+            continue
+        key, sep, value = part.partition("=")
+        key = unquote_plus(key)
+        if key in ("service_id", "upstream_id"):
+            last[key] = unquote_plus(value) if sep else None
+    return list(last.items())
 
 
 def page_of(request: Request, segment: str, by_created: Sequence[Entry], by_key: Sequence[Entry],
@@ -62,11 +77,10 @@ def page_of(request: Request, segment: str, by_created: Sequence[Entry], by_key:
     if paging and size is not None and not 10 <= size <= 500:
         raise ApiError(400, PAGE_SIZE_ERROR)
     name, label, uri = request.arg("name"), request.arg("label"), request.arg("uri")
-    refs: list[tuple[str, str]] = []
+    refs: list[tuple[str, str | None]] = []
     raw_filter = request.arg("filter")
     if raw_filter and segment in ("routes", "stream_routes"):
-        refs = [(k, v) for k, v in parse_qsl(raw_filter, keep_blank_values=True)
-                if k in ("service_id", "upstream_id")]
+        refs = _filter_refs(raw_filter)
     filtered = name is not None or label is not None or uri is not None or bool(refs)
     source = by_created if paging else by_key
     items = [e for e in source if _keep(e, name, label, uri, refs)] if filtered else list(source)

@@ -72,9 +72,10 @@ class ApisixStore:
             plain.pop("keys", None)
         entry = Entry(key, value, plain, created, modified)
         store = self.data[segment]
-        store_id = self._store_id(key, segment)
-        self._sorted[segment] = None  # a replaced entry too: the cached list holds the old Entry objects
-        store[store_id] = entry
+        # The cached key-ordered list holds Entry objects, so any write (new key or in-place
+        # replace) must drop it: real APISIX reads etcd on every list (apisix/admin/resource.lua get).
+        self._sorted[segment] = None
+        store[self._store_id(key, segment)] = entry
         return entry
 
     @staticmethod

@@ -46,9 +46,19 @@ class Checker:
         self.legacy = version <= (3, 13, 99)
         self.lookup = lookup
         self.scan = scan
+        self.references = True
 
-    def check(self, kind: Kind, conf: dict[str, Any], obj_id: str, parent: str | None = None) -> None:
-        """Check ``conf`` as a write of ``kind`` with id ``obj_id`` (``parent``: credential owner)."""
+    def check(self, kind: Kind, conf: dict[str, Any], obj_id: str, parent: str | None = None,
+              *, references: bool = True) -> None:
+        """Check ``conf`` as a write of ``kind`` with id ``obj_id`` (``parent``: credential owner).
+        ``references=False`` is ``opts.skip_references_check`` (``/configs/validate``)."""
+        self.references = references
+        try:
+            self._check(kind, conf, obj_id, parent)
+        finally:
+            self.references = True
+
+    def _check(self, kind: Kind, conf: dict[str, Any], obj_id: str, parent: str | None) -> None:
         target = conf if self.legacy else copy.deepcopy(conf)
         segment = kind.segment
         if segment == "routes":
@@ -88,7 +98,7 @@ class Checker:
 
     def _ref(self, conf: dict[str, Any], fld: str, segment: str, noun: str) -> None:
         ref = conf.get(fld)
-        if ref is not None and self.lookup(segment, str(ref)) is None:
+        if ref is not None and self.references and self.lookup(segment, str(ref)) is None:
             raise bad(f"failed to fetch {noun} info by {noun} id [{ref}], response code: 404")
 
     def _route(self, conf: dict[str, Any]) -> None:
@@ -163,7 +173,8 @@ class Checker:
             if plugin is not None and not plugin.auth:
                 raise bad("only supports auth type plugins in consumer credential")
         self._plugins(plugins, "consumer", "invalid plugins configuration: ")
-        self._duplicates(plugins, username, cred_id)
+        if username:  # credentials.lua checks duplicates only with a sub_path (not in /configs/validate)
+            self._duplicates(plugins, username, cred_id)
 
     def _duplicates(self, plugins: Any, username: str, cred_id: str | None) -> None:
         """3.18: an auth key may be used by one consumer or credential only."""
@@ -215,7 +226,9 @@ class Checker:
                 raise bad("failed to parse key: PEM_read_bio_PrivateKey() failed") from exc
 
     def _metadata(self, conf: dict[str, Any], name: str) -> None:
-        plugin = self.plugins.get(name)
+        # apisix/admin/plugin_metadata.lua: any existing module, enabled or not; a plugin without
+        # a metadata_schema gets an injected empty one.
+        plugin = self.plugins.module(name)
         if plugin is None:
             raise bad("invalid plugin name")
         schema = plugin.metadata_schema or {"type": "object"}

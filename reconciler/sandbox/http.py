@@ -37,6 +37,7 @@ class Request:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes
+    peer: str = "127.0.0.1"
 
     def arg(self, name: str) -> str | None:
         """The first value of query parameter ``name``, or None."""
@@ -94,10 +95,13 @@ class _Protocol(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.queue: asyncio.Queue[Request | None] = asyncio.Queue()
         self.task: asyncio.Task[None] | None = None
+        self.peer = "127.0.0.1"
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        peername = transport.get_extra_info("peername")
+        self.peer = str(peername[0]) if isinstance(peername, tuple) and peername else "127.0.0.1"
         self.server.connections.add(self)
         self.task = asyncio.get_running_loop().create_task(self._serve())
 
@@ -153,6 +157,7 @@ class _Protocol(asyncio.Protocol):
             query=parse_qs(split.query, keep_blank_values=True),
             headers=headers,
             body=body,
+            peer=self.peer,
         )
 
     def _chunked(self, pos: int) -> tuple[bytes, int] | None:

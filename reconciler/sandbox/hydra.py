@@ -30,6 +30,8 @@ from urllib.parse import quote
 
 from reconciler.sandbox.faults import FaultInjector
 from reconciler.sandbox.http import HTTPServer, Request, Response
+from reconciler.sandbox.hydra_flow import FlowPort
+from reconciler.sandbox.hydra_grants import Grants
 from reconciler.sandbox.hydra_json import dumps, rfc3339_nano, rfc3339_seconds, time_to_utc
 from reconciler.sandbox.hydra_model import (
     ClientError,
@@ -39,6 +41,7 @@ from reconciler.sandbox.hydra_model import (
     render,
     stored,
 )
+from reconciler.sandbox.hydra_oidc import OIDCPort
 from reconciler.sandbox.hydra_paging import link_header, parse_v1, parse_v2
 from reconciler.sandbox.hydra_patch import PatchError, apply_patch, touches
 from reconciler.sandbox.hydra_public import PublicPort
@@ -99,6 +102,10 @@ class HydraEmulator:
         self._admin_server: HTTPServer | None = None
         self._public_server: HTTPServer | None = None
         self.public = PublicPort(self)
+        self.flow = FlowPort(self)
+        self.grants = Grants(self)
+        self.oidc = OIDCPort(self)
+        self._login_urls: tuple[str, str, str] | None = None
 
     # --- wiring ------------------------------------------------------------------------------
 
@@ -112,6 +119,39 @@ class HydraEmulator:
     def set_public_url(self, url: str) -> None:
         """Hydra's ``urls.self.issuer``: the base of ``registration_client_uri``."""
         self._public_url = url
+
+    @property
+    def issuer(self) -> str:
+        """``urls.self.issuer`` (ends with ``/``): the public port's URL unless set explicitly."""
+        return self._base(self._public_url, self._public_server)
+
+    def set_login_urls(self, login: str, consent: str, logout: str) -> None:
+        """Hydra's ``urls.login``, ``urls.consent`` and ``urls.logout``: where challenges are sent."""
+        self._login_urls = (login, consent, logout)
+
+    def _login_url(self, index: int, fallback: str) -> str:
+        if self._login_urls is not None:
+            return self._login_urls[index]
+        return self.issuer + "oauth2/fallbacks/" + fallback
+
+    @property
+    def login_url(self) -> str:
+        """Where ``/oauth2/auth`` sends the browser with a ``login_challenge``."""
+        return self._login_url(0, "login")
+
+    @property
+    def consent_url(self) -> str:
+        """Where the flow sends the browser with a ``consent_challenge``."""
+        return self._login_url(1, "consent")
+
+    @property
+    def logout_url(self) -> str:
+        """Where ``/oauth2/sessions/logout`` sends the browser with a ``logout_challenge``."""
+        return self._login_url(2, "logout")
+
+    def client_json(self, cid: str) -> str:
+        """The client's GET JSON, as cached."""
+        return self._json[cid]
 
     def set_admin_url(self, url: str) -> None:
         """Hydra's ``urls.self.admin``: the base of the legacy paths' 307 ``Location``."""
@@ -170,12 +210,28 @@ class HydraEmulator:
         if path == "/version":
             version = (dumps({"version": "v" + self.version}) + "\n").encode()
             return gate(request, "GET, OPTIONS") or go_response(200, version, [JSON_OK])
+        if self.v2 and path.startswith("/admin/oauth2/"):
+            return self._oauth2(request, path[len("/admin/oauth2"):])
         prefix = "/admin/clients" if self.v2 else "/clients"
         if self.v2 and (path == "/clients" or path.startswith("/clients/")):
             return self._legacy(request)
         if path == prefix or path.startswith(prefix + "/"):
             return self._clients(request, path[len(prefix):])
         return self._route_not_found()
+
+    def _oauth2(self, request: Request, rest: str) -> Response:
+        """Introspection and the login, consent and logout requests (``hydra_oidc``, ``hydra_flow``)."""
+        if rest == "/introspect":
+            return self.oidc.introspect(request)
+        kinds = ("login", "consent", "logout")
+        routes = {f"/auth/requests/{kind}": "GET, OPTIONS" for kind in kinds}
+        routes.update({f"/auth/requests/{kind}/{act}": "OPTIONS, PUT"
+                       for kind in kinds for act in ("accept", "reject")})
+        routes.update({"/auth/sessions/login": "DELETE, OPTIONS", "/auth/sessions/consent": "DELETE, OPTIONS"})
+        allowed = routes.get(rest)
+        if allowed is None:
+            return self._route_not_found()
+        return gate(request, allowed) or self.flow.admin(request, rest[len("/auth"):])
 
     def _allowed(self, rest: str) -> str | None:
         parts = rest.split("/")[1:] if rest else []

@@ -1,11 +1,14 @@
-"""The Hydra emulator's public port: ``/oauth2/token`` (client credentials only), ``/oauth2/revoke``.
+"""The Hydra emulator's public port: ``/oauth2/token``, ``/oauth2/revoke``, and the routing to the flow.
 
-Its purpose is proof, not OAuth: after the reconciler rotates a client secret, a test asks for
-a token with the new secret (and is refused with the old one).  So the endpoint follows fosite's
-order and texts for what such a test meets: an empty body, missing credentials, HTTP Basic with
-id and secret form-url-encoded before base64 (or ``client_secret_post``), a wrong secret or an
-unknown client (401 ``invalid_client``), the auth-method mismatch, a client without the
-``client_credentials`` grant, and scopes the client may not request.
+Its first purpose is proof: after the reconciler rotates a client secret, a test (or
+``reconcile verify``) asks for a token with the new secret and is refused with the old one.  So
+the endpoint follows fosite's order and texts for what such a request meets: an empty body,
+missing credentials, HTTP Basic with id and secret form-url-encoded before base64 (or
+``client_secret_post``), a wrong secret or an unknown client (401 ``invalid_client``, always
+before any grant check), the auth-method mismatch, a client without the grant it asks for
+(400 ``unauthorized_client``), and scopes the client may not request.  The authorization-code
+and refresh grants are handed to ``hydra_grants``; the browser flow and OpenID Connect paths to
+``hydra_oidc``.
 """
 
 from __future__ import annotations
@@ -31,6 +34,11 @@ from reconciler.sandbox.hydra_wire import (
 
 if TYPE_CHECKING:
     from reconciler.sandbox.hydra import HydraEmulator
+
+OIDC_PATHS = frozenset({"/.well-known/openid-configuration", "/.well-known/jwks.json", "/oauth2/auth",
+                        "/userinfo", "/oauth2/sessions/logout", "/oauth2/fallbacks/error",
+                        "/oauth2/fallbacks/logout/callback"})
+"""Paths of the browser flow and OpenID Connect, answered by ``hydra_oidc``."""
 
 INVALID_REQUEST = ("The request is missing a required parameter, includes an invalid parameter value, "
                    "includes a parameter more than once, or is otherwise malformed.")
@@ -65,7 +73,9 @@ def wildcard_match(allowed: list[str], scope: str) -> bool:
     return False
 
 
-class _OAuthError(Exception):
+class OAuthError(Exception):
+    """An OAuth 2.0 error answer: status, ``error`` and ``error_description``."""
+
     def __init__(self, status: int, error: str, description: str) -> None:
         super().__init__(description)
         self.status = status
@@ -105,6 +115,8 @@ class PublicPort:
             return self.token(request) if path == "/oauth2/token" else self.revoke(request)
         if self.emulator.v2 and (path == "/oauth2/register" or path.startswith("/oauth2/register/")):
             return self._registration(request)
+        if self.emulator.v2 and path in OIDC_PATHS:
+            return self.emulator.oidc.handle(request)
         return plain_response(404, "404 page not found\n")
 
     @staticmethod
@@ -121,10 +133,10 @@ class PublicPort:
                                           "Dynamic registration is not enabled."))
 
     def token(self, request: Request) -> Response:
-        """``POST /oauth2/token``: the client-credentials grant."""
+        """``POST /oauth2/token``: client credentials, authorization code and refresh token grants."""
         try:
             return self._grant(request)
-        except _OAuthError as err:
+        except OAuthError as err:
             return _answer(err.status, {"error": err.error, "error_description": err.description})
 
     def _credentials(self, request: Request, form: dict[str, list[str]]) -> tuple[str, str, str]:
@@ -142,7 +154,7 @@ class PublicPort:
             if "client_secret" not in form:
                 return client_id, "", "none"
             return client_id, form["client_secret"][0], "client_secret_post"
-        raise _OAuthError(400, "invalid_request", f"{INVALID_REQUEST} Client credentials missing or malformed "
+        raise OAuthError(400, "invalid_request", f"{INVALID_REQUEST} Client credentials missing or malformed "
                           "in both HTTP Authorization header and HTTP POST body.")
 
     def revoke(self, request: Request) -> Response:
@@ -153,28 +165,29 @@ class PublicPort:
         try:
             form = _form(request)
             if not form:
-                raise _OAuthError(400, "invalid_request", f"{INVALID_REQUEST} {NO_HANDLER}")
+                raise OAuthError(400, "invalid_request", f"{INVALID_REQUEST} {NO_HANDLER}")
             try:
                 client_id, secret, method = self._credentials(request, form)
-            except _OAuthError:
-                raise _OAuthError(400, "invalid_request", f"{INVALID_REQUEST} {NO_HANDLER}") from None
+            except OAuthError:
+                raise OAuthError(400, "invalid_request", f"{INVALID_REQUEST} {NO_HANDLER}") from None
             self._authenticate(client_id, secret, method, hint=False)
-        except _OAuthError as err:
+            self.emulator.grants.revoke(client_id, (form.get("token") or [""])[0])
+        except OAuthError as err:
             return _answer(err.status, {"error": err.error, "error_description": err.description})
         return go_response(200, b"", [("Cache-Control", "no-store"), ("Pragma", "no-cache")])
 
     def _authenticate(self, client_id: str, secret: str, method: str, *, hint: bool = True) -> dict[str, Any]:
         record = self.emulator.clients.get(client_id)
         if record is None:
-            raise _OAuthError(401, "invalid_client", INVALID_CLIENT)
+            raise OAuthError(401, "invalid_client", INVALID_CLIENT)
         if method != "none" and not self.emulator.check_secret(client_id, secret):
-            raise _OAuthError(401, "invalid_client", INVALID_CLIENT)
+            raise OAuthError(401, "invalid_client", INVALID_CLIENT)
         client: dict[str, Any] = record["client"]
         wanted = client["token_endpoint_auth_method"] or "client_secret_basic"
         if wanted != method and not hint:
-            raise _OAuthError(401, "invalid_client", INVALID_CLIENT)
+            raise OAuthError(401, "invalid_client", INVALID_CLIENT)
         if wanted != method:
-            raise _OAuthError(401, "invalid_client", f"{INVALID_CLIENT} The OAuth 2.0 Client supports client "
+            raise OAuthError(401, "invalid_client", f"{INVALID_CLIENT} The OAuth 2.0 Client supports client "
                               f"authentication method '{wanted}', but method '{method}' was requested. You must "
                               "configure the OAuth 2.0 client's 'token_endpoint_auth_method' value to accept "
                               f"'{method}'.")
@@ -183,33 +196,39 @@ class PublicPort:
     def _grant(self, request: Request) -> Response:
         form = _form(request)
         if not form:
-            raise _OAuthError(400, "invalid_request", f"{INVALID_REQUEST} The POST body can not be empty.")
+            raise OAuthError(400, "invalid_request", f"{INVALID_REQUEST} The POST body can not be empty.")
         grant = (form.get("grant_type") or [""])[0]
         if not grant:
-            raise _OAuthError(400, "invalid_request", f"{INVALID_REQUEST} Request parameter 'grant_type' is missing")
+            raise OAuthError(400, "invalid_request", f"{INVALID_REQUEST} Request parameter 'grant_type' is missing")
         client_id, secret, method = self._credentials(request, form)
         client = self._authenticate(client_id, secret, method)
+        if grant == "authorization_code" and self.emulator.v2:
+            return _answer(200, self.emulator.grants.exchange(client, form))
+        if grant == "refresh_token" and self.emulator.v2:
+            return _answer(200, self.emulator.grants.refresh_grant(client, form))
         if grant != "client_credentials":
-            raise _OAuthError(400, "invalid_request", f"{INVALID_REQUEST} {NO_HANDLER}")
+            raise OAuthError(400, "invalid_request", f"{INVALID_REQUEST} {NO_HANDLER}")
         if client["token_endpoint_auth_method"] == "none":
-            raise _OAuthError(400, "invalid_grant", f"{INVALID_GRANT} The OAuth 2.0 Client is marked as public and "
+            raise OAuthError(400, "invalid_grant", f"{INVALID_GRANT} The OAuth 2.0 Client is marked as public and "
                               "is thus not allowed to use authorization grant 'client_credentials'.")
         if "client_credentials" not in (client["grant_types"] or []):
-            raise _OAuthError(400, "unauthorized_client", f"{UNAUTHORIZED_CLIENT} The OAuth 2.0 Client is not "
+            raise OAuthError(400, "unauthorized_client", f"{UNAUTHORIZED_CLIENT} The OAuth 2.0 Client is not "
                               "allowed to use authorization grant 'client_credentials'.")
         requested = list(dict.fromkeys((form.get("scope") or [""])[0].split()))
         allowed = client["scope"].split()
         for scope in requested:
             if not wildcard_match(allowed, scope):
-                raise _OAuthError(400, "invalid_scope", f"{INVALID_SCOPE} The OAuth 2.0 Client is not allowed to "
+                raise OAuthError(400, "invalid_scope", f"{INVALID_SCOPE} The OAuth 2.0 Client is not allowed to "
                                   f"request scope '{scope}'.")
         for audience in (form.get("audience") or [""])[0].split():
             if audience not in (client["audience"] or []):
-                raise _OAuthError(400, "invalid_request", f"{INVALID_REQUEST} Requested audience '{audience}' has "
+                raise OAuthError(400, "invalid_request", f"{INVALID_REQUEST} Requested audience '{audience}' has "
                                   "not been whitelisted by the OAuth 2.0 Client.")
         lifespan = client.get("client_credentials_grant_access_token_lifespan")
         # Go reports the whole seconds left at the time of writing, a moment after issuing.
         expires = ((lifespan or 3_600_000_000_000) - 1_000_000) // 1_000_000_000
         token = "ory_at_" + secrets.token_urlsafe(32) + "." + secrets.token_urlsafe(32)
+        self.emulator.grants.register_client_token(client["client_id"], token, requested,
+                                                   (form.get("audience") or [""])[0].split(), expires + 1)
         return _answer(200, {"access_token": token, "expires_in": expires, "scope": " ".join(requested),
                              "token_type": "bearer"})

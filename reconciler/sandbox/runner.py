@@ -26,6 +26,7 @@ from reconciler.sandbox.realhydra import RealHydra, RealHydraError, find_hydra_b
 
 if TYPE_CHECKING:
     from reconciler.sandbox.apisix import ApisixEmulator
+    from reconciler.sandbox.gateway import Gateway
     from reconciler.sandbox.hydra import HydraEmulator
 
 DEFAULT_ADMIN_KEY = "edd1c9f034335f136f87ad84b625c8f1"
@@ -59,7 +60,7 @@ class Sandbox:
                  apisix_port: int = 0, apisix_admin_key: str = DEFAULT_ADMIN_KEY,
                  apisix_viewer_key: str = DEFAULT_VIEWER_KEY, apisix_version: str = DEFAULT_APISIX_VERSION,
                  hydra_version: str = DEFAULT_HYDRA_VERSION, real_hydra: bool | None = None,
-                 snapshot: Path | None = None) -> None:
+                 snapshot: Path | None = None, gateway: bool = False, gateway_port: int = 0) -> None:
         if hydra_version not in HYDRA_VERSIONS:
             raise SandboxError(
                 f"unsupported Hydra version {hydra_version!r}: use one of {', '.join(HYDRA_VERSIONS)}")
@@ -76,6 +77,10 @@ class Sandbox:
             raise SandboxError(
                 f"real Hydra is built at v{REAL_HYDRA_VERSION}; it cannot act as {hydra_version}")
         self.snapshot = Path(snapshot) if snapshot is not None else None
+        self.gateway = gateway
+        self.gateway_port = gateway_port
+        self.gateway_url = ""
+        self.data_plane: Gateway | None = None
         self.hydra: HydraEmulator | None = None
         self.apisix: ApisixEmulator | None = None
         self.real: RealHydra | None = None
@@ -104,6 +109,7 @@ class Sandbox:
         self.apisix = ApisixEmulator(self.apisix_version, admin_key=self.apisix_admin_key,
                                      viewer_key=self.apisix_viewer_key)
         servers: list[HTTPServer] = [self.apisix.server(self.host, self.apisix_port)]
+        gateway_server = self._gateway_server()
         if self.real_hydra:
             binary = find_hydra_binary()
             if binary is None:
@@ -120,13 +126,15 @@ class Sandbox:
 
             self.hydra = HydraEmulator(self.hydra_version)
             servers.extend(self.hydra.servers(self.host, self.hydra_port, self.hydra_public_port))
-        thread = ServerThread(*servers)
+        thread = ServerThread(*servers, *([gateway_server] if gateway_server is not None else []))
         try:
             thread.start()
         except OSError as exc:
             raise SandboxError(f"cannot listen on {self.host}: {exc}") from exc
         self._thread = thread
         self.apisix_admin_url = servers[0].url
+        if gateway_server is not None:
+            self.gateway_url = gateway_server.url
         if self.real is not None:
             self.hydra_admin_url, self.hydra_public_url = self.real.admin_url, self.real.public_url
         else:
@@ -142,6 +150,16 @@ class Sandbox:
             thread.call(_self_urls)
         if saved is not None:
             self._restore(saved)
+
+    def _gateway_server(self) -> HTTPServer | None:
+        """The data plane over the APISIX emulator's store, when ``gateway`` is set."""
+        if not self.gateway:
+            return None
+        from reconciler.sandbox.gateway import Gateway
+
+        assert self.apisix is not None
+        self.data_plane = Gateway(self.apisix, self.apisix_version)
+        return self.data_plane.server(self.host, self.gateway_port)
 
     def stop(self) -> None:
         """Save the snapshot (when configured) and stop every server.  Safe to call twice."""

@@ -1,15 +1,15 @@
-"""The resource kinds the tool manages, their order, and the shape the loader hands the engine.
+"""The names of the resource kinds the tool manages, and the shape the loader hands the engine.
 
-Order matters twice: objects are created and updated top-down (a route's upstream must exist
-before the route) and deleted bottom-up.  Keeping that order in one list, as decK's
-``order.go`` does, lets ``apply`` run level by level without knowing any kind's rules.
+What the pipeline knows about each kind (its order, admin path, section, ownership rule,
+references, defaults, secret paths, dump file) is in ``reconciler.state.registry``; this module
+only names the kinds, so that the models can use the names without importing the registry.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any
 
 
 class Kind(StrEnum):
@@ -26,55 +26,6 @@ class Kind(StrEnum):
     CREDENTIAL = "credential"
     ROUTE = "route"
     GLOBAL_RULE = "global_rule"
-
-
-#: Create/update order, top-down.  Deletes run the reverse.
-LEVELS: Final[tuple[Kind, ...]] = (
-    Kind.OAUTH2_CLIENT,
-    Kind.PLUGIN_METADATA,
-    Kind.SSL,
-    Kind.UPSTREAM,
-    Kind.CONSUMER_GROUP,
-    Kind.PLUGIN_CONFIG,
-    Kind.SERVICE,
-    Kind.CONSUMER,
-    Kind.CREDENTIAL,
-    Kind.ROUTE,
-    Kind.GLOBAL_RULE,
-)
-
-LEVEL_OF: Final[dict[Kind, int]] = {k: i for i, k in enumerate(LEVELS)}
-
-HYDRA_KINDS: Final[frozenset[Kind]] = frozenset({Kind.OAUTH2_CLIENT})
-APISIX_KINDS: Final[frozenset[Kind]] = frozenset(set(Kind) - {Kind.OAUTH2_CLIENT})
-
-#: APISIX admin path segment per kind (credentials live under a consumer).
-APISIX_PATH: Final[dict[Kind, str]] = {
-    Kind.SSL: "ssls",
-    Kind.UPSTREAM: "upstreams",
-    Kind.CONSUMER_GROUP: "consumer_groups",
-    Kind.PLUGIN_CONFIG: "plugin_configs",
-    Kind.SERVICE: "services",
-    Kind.CONSUMER: "consumers",
-    Kind.CREDENTIAL: "credentials",
-    Kind.ROUTE: "routes",
-    Kind.GLOBAL_RULE: "global_rules",
-    Kind.PLUGIN_METADATA: "plugin_metadata",
-}
-
-#: Kinds whose objects carry ``labels`` (and so an ownership marker).
-LABELLED: Final[frozenset[Kind]] = frozenset(
-    {
-        Kind.SSL,
-        Kind.UPSTREAM,
-        Kind.CONSUMER_GROUP,
-        Kind.PLUGIN_CONFIG,
-        Kind.SERVICE,
-        Kind.CONSUMER,
-        Kind.CREDENTIAL,
-        Kind.ROUTE,
-    }
-)
 
 
 @dataclass(frozen=True)

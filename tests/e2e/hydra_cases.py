@@ -350,6 +350,8 @@ def normalise(status: int, headers: dict[str, str], body: bytes, secrets: set[st
         parsed = body.decode(errors="replace").replace(admin_url, "<admin>")
     if isinstance(parsed, dict) and ("client_id" in parsed or "access_token" in parsed):
         parsed = mask_client(parsed, secrets, public_url)
+    elif isinstance(parsed, dict) and "issuer" in parsed:  # the discovery document names the public URL
+        parsed = json.loads(json.dumps(parsed).replace(public_url.rstrip("/"), "<public>"))
     elif isinstance(parsed, list):
         parsed = [mask_client(c, secrets, public_url) if isinstance(c, dict) else c for c in parsed]
     out: dict[str, Any] = {"status": status, "body": parsed}

@@ -27,7 +27,6 @@ pytestmark = pytest.mark.real_hydra
 
 KNOWN: dict[str, str] = {
     "unknown-admin-path": "the 404 page for an unknown route is an abridged copy of Hydra's styled HTML page",
-    "public-discovery-document": "the public port serves token, revocation, disabled registration and health only",
     "admin-jwk-sets": "the JSON Web Key admin API is not emulated (outside the clients API)",
 }
 """Case name -> why the emulator answers differently on purpose (see docs/emulator-fidelity.md)."""

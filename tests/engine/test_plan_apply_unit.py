@@ -15,8 +15,9 @@ from reconciler.plan.changes import Action, Outcome
 from reconciler.plan.planner import plan
 from reconciler.run.apply import apply
 from reconciler.secrets import Secret
-from reconciler.state.kinds import APISIX_KINDS, DesiredObject, Kind, ResolvedState
+from reconciler.state.kinds import DesiredObject, Kind, ResolvedState
 from reconciler.state.live import LiveObject, LiveState, ServerInfo
+from reconciler.state.registry import APISIX_KINDS
 
 OURS = {"managed-by": "reconcile"}
 

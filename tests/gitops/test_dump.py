@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import stat
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -117,3 +119,39 @@ def test_scope_selector_round_trips_with_the_same_selector(edge: Edge) -> None:
     env = {"RECONCILE_CONSUMER_ALICE_KEY_AUTH_KEY": edge.env["ALICE_KEY"]}
     plan = edge.cli("plan", str(out), "--selector", "team=a", "--detailed-exitcode", env=env)
     assert plan.exit_code == 0, plan.output
+
+
+def shell_env(path: Path) -> dict[str, str]:
+    """The variables a POSIX shell gets from ``set -a; . FILE`` (an independent dotenv reader)."""
+    out = subprocess.run(["bash", "-c", 'set -a; . "$1"; env -0', "_", str(path)], env={"PATH": "/usr/bin:/bin"},
+                         capture_output=True, check=True).stdout.decode()
+    return dict(item.split("=", 1) for item in out.split("\0") if "=" in item)
+
+
+def test_secrets_out_round_trips_and_stays_private(rich: Edge) -> None:
+    out = rich.root / "dumped"
+    secrets = out / "live.env"
+    result = rich.cli("dump", "--out", str(out), "--secrets-out", str(secrets))
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
+    assert result.stderr.count("\n") == 1 and "never commit it" in result.stderr
+    assert "/live.env" in (out / ".gitignore").read_text().splitlines()
+    for value in RICH_SECRETS.values():
+        assert value not in result.output
+        for path in out.glob("*.yaml"):
+            assert value not in path.read_text()
+    env = shell_env(secrets)
+    assert env["RECONCILE_CONSUMER_ALICE_KEY_AUTH_KEY"] == RICH_SECRETS["RICH_ALICE_KEY"]
+    assert env["RECONCILE_ROUTE_PHOTO_WEB_OIDC_SESSION_SECRET"] == RICH_SECRETS["RICH_SESSION_SECRET"]
+    plan = rich.cli("plan", str(out), "--detailed-exitcode", env=env)
+    assert plan.exit_code == 0, plan.output
+    assert "No changes" in plan.stdout
+
+    before = secrets.read_text()
+    again = rich.cli("dump", "--out", str(rich.root / "other"), "--secrets-out", str(secrets))
+    assert again.exit_code != 0 and "--force" in again.stderr
+    assert not (rich.root / "other").exists() and secrets.read_text() == before
+    forced = rich.cli("dump", "--out", str(out), "--secrets-out", str(secrets), "--force")
+    assert forced.exit_code == 0, forced.output
+    assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
+    assert (out / ".gitignore").read_text().splitlines().count("/live.env") == 1

@@ -14,8 +14,9 @@ from reconciler.errors import ServerError
 from reconciler.plan.changes import Action, Outcome
 from reconciler.plan.planner import plan
 from reconciler.run.apply import apply
-from reconciler.state.kinds import APISIX_KINDS, DesiredObject, Kind, ResolvedState
+from reconciler.state.kinds import DesiredObject, Kind, ResolvedState
 from reconciler.state.live import LiveObject, LiveState, ServerInfo
+from reconciler.state.registry import APISIX_KINDS
 
 OURS = {"managed-by": "reconcile"}
 HYDRA_OURS = {"reconcile": {"labels": OURS}}

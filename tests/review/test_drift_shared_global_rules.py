@@ -8,8 +8,9 @@ from __future__ import annotations
 from reconciler.config import Options
 from reconciler.plan.drift import FindingKind, classify, drift_options
 from reconciler.plan.planner import plan
-from reconciler.state.kinds import APISIX_KINDS, DesiredObject, Kind, ResolvedState
+from reconciler.state.kinds import DesiredObject, Kind, ResolvedState
 from reconciler.state.live import LiveObject, LiveState, ServerInfo
+from reconciler.state.registry import APISIX_KINDS
 
 
 def test_another_teams_global_rule_is_not_drift() -> None:

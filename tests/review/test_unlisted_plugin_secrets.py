@@ -14,8 +14,8 @@ from reconciler.config import Options
 from reconciler.load.loader import load_state
 from reconciler.plan.planner import plan
 from reconciler.report import render_plan
-from reconciler.state.kinds import APISIX_KINDS
 from reconciler.state.live import LiveState, ServerInfo
+from reconciler.state.registry import APISIX_KINDS
 
 CANARY = "canary-91c3-var-file-secret"
 STATE = """\

@@ -49,7 +49,7 @@ def test_cors_metadata_schema(client: httpx.Client) -> None:
 def test_schema_errors(client: httpx.Client) -> None:
     assert client.get("/plugins/limit-count", params={"schema_type": "consumer"}).json() == \
         {"error_msg": "not found schema"}
-    missing = client.get("/schema/plugins/traffic-split")
+    missing = client.get("/schema/plugins/log-rotate")  # a 3.18 module outside the default list
     assert (missing.status_code, missing.json()) == (404, {"error_msg": "plugin not found in subsystem http"})
     bad = client.get("/plugins/cors", params={"subsystem": "asdf"})
     assert bad.json() == {"error_msg": "unsupported subsystem: asdf"}
@@ -65,9 +65,9 @@ def test_resource_schema(client: httpx.Client) -> None:
 
 def test_plugins_list_sorted_by_priority(client: httpx.Client) -> None:
     names = client.get("/plugins/list").json()
-    assert names[:3] == ["request-id", "cors", "ip-restriction"]
-    assert names[-1] == "prometheus"
-    assert set(names) == set(PLUGIN_NAMES)
+    assert names.index("request-id") < names.index("cors") < names.index("ip-restriction")
+    assert names.index("ip-restriction") < names.index("prometheus")
+    assert set(PLUGIN_NAMES) <= set(names)
     invalid = client.get("/plugins/list", params={"subsystem": "x"})
     assert (invalid.status_code, invalid.text) == (400, "invalid subsystem passed")
 

@@ -18,12 +18,12 @@ import httpx
 
 from reconciler.errors import AdminAPIError, NotFound, Unauthorized
 from reconciler.run.adapters.http import Transport, json_body, unexpected
-from reconciler.state.kinds import APISIX_PATH, Kind
+from reconciler.state.kinds import Kind
 from reconciler.state.live import ListResult, LiveObject, ServerInfo
+from reconciler.state.registry import spec
 
 ADMIN = "/apisix/admin"
 PAGE_SIZE = 500
-PAGED: frozenset[Kind] = frozenset(APISIX_PATH) - {Kind.PLUGIN_METADATA}
 
 
 def _in_use(exc: AdminAPIError) -> bool:
@@ -62,11 +62,8 @@ class ApisixAdapter:
 
     @staticmethod
     def _key(kind: Kind, value: dict[str, Any], owner: str = "") -> str:
-        if kind is Kind.CONSUMER:
-            return str(value.get("username", ""))
-        if kind is Kind.CREDENTIAL:
-            return f"{owner}/{value.get('id', '')}"
-        return str(value.get("id", ""))
+        own = str(value.get(spec(kind).stored_key, ""))
+        return f"{owner}/{own}" if spec(kind).parent is not None else own
 
     def _items(self, response: httpx.Response) -> tuple[list[dict[str, Any]], int | None]:
         """(items, total) from a list answer in either envelope."""
@@ -89,12 +86,12 @@ class ApisixAdapter:
         raise unexpected(response, "an APISIX Admin API list")
 
     async def _list_path(self, kind: Kind, path: str, result: ListResult, owner: str = "") -> None:
-        paged = kind in PAGED and self.envelope == "v3"
+        paged = spec(kind).paged and self.envelope == "v3"
         params = {"page": 1, "page_size": PAGE_SIZE} if paged else None
         try:
             response = await self.t.request("GET", path, params=params)
         except NotFound:
-            if kind is Kind.CREDENTIAL:
+            if spec(kind).parent is not None:
                 return  # the credentials of a consumer that does not exist (yet)
             raise  # taking it for an empty list would plan a create (a PUT) over what exists
         self._note_envelope(response)
@@ -124,21 +121,24 @@ class ApisixAdapter:
         if self.info is None:
             await self.detect()
         result = ListResult()
-        if kind is Kind.CREDENTIAL:
+        parent = spec(kind).parent
+        if parent is not None:
             await asyncio.gather(*(
-                self._list_path(kind, f"{ADMIN}/consumers/{user}/credentials", result, owner=user)
+                self._list_path(kind, f"{ADMIN}/{spec(parent).admin_path}/{user}/{spec(kind).admin_path}", result,
+                                owner=user)
                 for user in sorted(scope or ())
             ))
         else:
-            await self._list_path(kind, f"{ADMIN}/{APISIX_PATH[kind]}", result)
+            await self._list_path(kind, f"{ADMIN}/{spec(kind).admin_path}", result)
         return result
 
     @staticmethod
     def _path(kind: Kind, key: str) -> str:
-        if kind is Kind.CREDENTIAL:
-            user, _, cred = key.partition("/")
-            return f"{ADMIN}/consumers/{user}/credentials/{cred}"
-        return f"{ADMIN}/{APISIX_PATH[kind]}/{key}"
+        parent = spec(kind).parent
+        if parent is not None:
+            user, _, own = key.partition("/")
+            return f"{ADMIN}/{spec(parent).admin_path}/{user}/{spec(kind).admin_path}/{own}"
+        return f"{ADMIN}/{spec(kind).admin_path}/{key}"
 
     async def get(self, kind: Kind, key: str) -> LiveObject | None:
         """One object, or None."""
@@ -174,6 +174,13 @@ class ApisixAdapter:
             await self.t.request("DELETE", self._path(kind, key), retry_if=_in_use)
         except NotFound:
             return
+
+    async def validate_config(self, config: dict[str, Any]) -> tuple[int, Any]:
+        """``POST /configs/validate`` (3.17+): the status (200 or 400) and the JSON body.  Any other
+        answer raises ``AdminAPIError``; a non-JSON body raises too."""
+        response = await self.t.request("POST", f"{ADMIN}/configs/validate", body=config,
+                                        answers=frozenset({400}))
+        return response.status_code, json_body(response)
 
     async def plugin_schema(self, name: str, schema_type: str = "main") -> dict[str, Any] | None:
         """The live schema of a plugin (``main``, ``consumer`` or ``metadata``), cached per run."""

@@ -208,8 +208,10 @@ class Transport:
         self.retries = 0
 
     async def request(self, method: str, path: str, *, body: Any = None, params: dict[str, Any] | None = None,
-                      retry: bool = True, retry_if: Callable[[AdminAPIError], bool] | None = None) -> httpx.Response:
-        """Send one request; retry transient failures when ``retry``; raise ``AdminAPIError``."""
+                      retry: bool = True, retry_if: Callable[[AdminAPIError], bool] | None = None,
+                      answers: frozenset[int] = frozenset()) -> httpx.Response:
+        """Send one request; retry transient failures when ``retry``; raise ``AdminAPIError``
+        (except for a status in ``answers``, whose body the caller reads itself)."""
         url = path if path.startswith("http") else self.base_url + path
         try:
             content = json.dumps(wire(body), separators=(",", ":"), allow_nan=False).encode() \
@@ -239,7 +241,7 @@ class Transport:
                     timeouts += 1
                     message = f"no complete answer from {self.origin} within {self.deadline:g} s (see --timeout)"
                     raise ConnectError(message, method=method, url=self.origin + path) from None
-                return check_response(response)
+                return response if response.status_code in answers else check_response(response)
             except AdminAPIError as exc:
                 _mask(exc, hidden)
                 transient = isinstance(exc, ConnectError | RateLimited | ServerError)

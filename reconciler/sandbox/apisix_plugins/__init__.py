@@ -3,7 +3,9 @@
 Why a registry: writes are checked plugin by plugin (``unknown plugin [x]`` for anything not
 enabled), the schemas are served over HTTP with APISIX's injected ``_meta`` and ``$comment``, the
 list endpoint sorts by priority, and legacy (<= 3.13) mode swaps in the variants that stored
-defaults and invented secrets.  Any plugin outside this registry is unknown to the emulator.
+defaults and invented secrets.  The enabled set is 3.18's default plugin list
+(``catalogue.DEFAULT_ENABLED``); a plugin without a transcribed schema gets a permissive one (any
+object), and a name outside that list is ``unknown plugin [x]``, as on a real server.
 """
 
 from __future__ import annotations
@@ -15,18 +17,21 @@ from typing import Any
 from reconciler.sandbox.apisix_jsonschema import validate
 from reconciler.sandbox.apisix_plugins.auth import basic_auth, jwt_auth, key_auth
 from reconciler.sandbox.apisix_plugins.base import PluginDef, Schema, Version, is_legacy
+from reconciler.sandbox.apisix_plugins.catalogue import DEFAULT_ENABLED, MODULES, STREAM_MODULES
 from reconciler.sandbox.apisix_plugins.misc import cors, prometheus, proxy_rewrite, request_id
 from reconciler.sandbox.apisix_plugins.oidc import openid_connect
 from reconciler.sandbox.apisix_plugins.traffic import csrf, ip_restriction, limit_conn, limit_count, limit_req
 from reconciler.sandbox.apisix_schemas import META_SCHEMA
 
-__all__ = ["PLUGIN_NAMES", "PluginDef", "PluginRegistry"]
+__all__ = ["DEFAULT_ENABLED", "PLUGIN_NAMES", "PluginDef", "PluginRegistry"]
 
 _FACTORIES: list[Callable[[Version], PluginDef]] = [
     openid_connect, key_auth, basic_auth, jwt_auth, limit_count, limit_req, limit_conn, csrf,
     proxy_rewrite, cors, prometheus, request_id, ip_restriction,
 ]
-PLUGIN_NAMES: tuple[str, ...] = tuple(f((3, 18, 0)).name for f in _FACTORIES)
+_BY_NAME: dict[str, Callable[[Version], PluginDef]] = {f((3, 18, 0)).name: f for f in _FACTORIES}
+#: The plugins whose schemas are transcribed (every other enabled plugin is permissive).
+PLUGIN_NAMES: tuple[str, ...] = tuple(_BY_NAME)
 COMMENT = "this is a mark for our injected plugin schema"
 
 
@@ -42,13 +47,30 @@ class PluginRegistry:
 
     def __init__(self, version: Version = (3, 18, 0), enabled: Sequence[str] | None = None) -> None:
         self.legacy = is_legacy(version)
-        wanted = set(PLUGIN_NAMES if enabled is None else enabled)
+        self.version = version
+        wanted = DEFAULT_ENABLED if enabled is None else enabled
         self.plugins: dict[str, PluginDef] = {}
-        for factory in _FACTORIES:
-            plugin = factory(version)
-            if plugin.name in wanted:
-                self.plugins[plugin.name] = plugin
+        for name in wanted:
+            plugin = self._build(name)
+            if plugin is not None:
+                self.plugins[name] = plugin
         self._main = {name: _inject(p.schema) for name, p in self.plugins.items()}
+
+    def _build(self, name: str) -> PluginDef | None:
+        factory = _BY_NAME.get(name)
+        if factory is not None:
+            return factory(self.version)
+        if name in MODULES:
+            priority, version, auth = MODULES[name]
+            return PluginDef(name, priority, {"type": "object"}, auth=auth, version=version, permissive=True)
+        return None
+
+    def module(self, name: str) -> PluginDef | None:
+        """Any plugin module that exists in 3.18.0, enabled or not (what ``plugin_metadata`` may name)."""
+        plugin = self.plugins.get(name) or self._build(name)
+        if plugin is None and name in STREAM_MODULES:
+            plugin = PluginDef(name, 0, {"type": "object"}, permissive=True)
+        return plugin
 
     def get(self, name: str) -> PluginDef | None:
         """The enabled plugin called ``name``."""
@@ -71,7 +93,7 @@ class PluginRegistry:
 
     def encrypt_fields(self, name: str, schema_type: str) -> list[str]:
         """The dotted paths encrypted at rest for a config of this plugin and schema type."""
-        plugin = self.plugins.get(name)
+        plugin = self.module(name) if schema_type == "metadata" else self.plugins.get(name)
         schema = plugin.schema_for(schema_type) if plugin else None
         return list(schema.get("encrypt_fields", ())) if schema else []
 

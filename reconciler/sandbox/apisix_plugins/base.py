@@ -35,6 +35,8 @@ class PluginDef:
     version: float = 0.1
     pre_check: Check | None = None
     post_check: Check | None = None
+    #: no schema transcribed: any object is accepted (docs/emulator-fidelity.md)
+    permissive: bool = False
 
     def schema_for(self, schema_type: str) -> Schema | None:
         """The schema a config of this ``schema_type`` (main, consumer, metadata) is checked with."""

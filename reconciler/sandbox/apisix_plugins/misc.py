@@ -6,6 +6,8 @@ Why: they are the everyday non-auth plugins of a desired state; cors also brings
 
 from __future__ import annotations
 
+from typing import Any
+
 from reconciler.sandbox.apisix_plugins.base import PluginDef, Schema, Version, is_legacy
 from reconciler.sandbox.apisix_schemas import METHODS
 
@@ -36,6 +38,16 @@ def proxy_rewrite(version: Version) -> PluginDef:
     }, "minProperties": 1})
 
 
+def _cors_check(conf: dict[str, Any], schema_type: str, legacy: bool) -> str | None:
+    """cors.lua ``check_schema`` after the schema (defaults already filled): no ``*`` with credentials."""
+    if schema_type == "metadata" or not conf.get("allow_credential"):
+        return None
+    if "*" in (conf.get("allow_origins"), conf.get("allow_methods"), conf.get("allow_headers"),
+               conf.get("expose_headers"), conf.get("timing_allow_origins")):
+        return "you can not set '*' for other option when 'allow_credential' is true"
+    return None
+
+
 def cors(version: Version) -> PluginDef:
     """cors (priority 4000) with its ``metadata_schema``; ``expose_headers`` has no default since 3.10."""
     texts: Schema = {"type": "array", "minItems": 1, "uniqueItems": True,
@@ -54,7 +66,8 @@ def cors(version: Version) -> PluginDef:
     }
     metadata: Schema = {"type": "object", "properties": {"allow_origins": {
         "type": "object", "additionalProperties": {"type": "string", "pattern": _ORIGINS}}}}
-    return PluginDef("cors", 4000, {"type": "object", "properties": props}, metadata_schema=metadata)
+    return PluginDef("cors", 4000, {"type": "object", "properties": props}, metadata_schema=metadata,
+                     post_check=_cors_check)
 
 
 def prometheus(version: Version) -> PluginDef:

@@ -2,17 +2,14 @@
 
 The loader validates each file against ``DesiredStateFile`` (so pydantic's error locations
 are paths in that file), and ``reconciler.schema_gen`` publishes its JSON Schema for editors.
-``SECTIONS`` ties each list to its kind and key field; the loader and the resolver read it
-instead of repeating the names.
+Each list field is named by its kind's ``section`` in ``reconciler.state.registry``, which ties
+it to its kind and key field; a test checks that the two agree.
 """
 
 from __future__ import annotations
 
-from typing import Final
-
 from pydantic import ConfigDict, Field
 
-from reconciler.state.kinds import Kind
 from reconciler.state.models.apisix import (
     SSL,
     Consumer,
@@ -64,18 +61,3 @@ class DesiredStateFile(Strict):
     )
     hydra: HydraSection | None = Field(None, description="Ory Hydra: OAuth2 clients.")
     apisix: ApisixSection | None = Field(None, description="Apache APISIX Admin API resources.")
-
-
-#: (system, section, kind, key field) for every list of objects.
-SECTIONS: Final[tuple[tuple[str, str, Kind, str], ...]] = (
-    ("hydra", "clients", Kind.OAUTH2_CLIENT, "client_id"),
-    ("apisix", "plugin_metadata", Kind.PLUGIN_METADATA, "plugin"),
-    ("apisix", "ssls", Kind.SSL, "id"),
-    ("apisix", "upstreams", Kind.UPSTREAM, "id"),
-    ("apisix", "consumer_groups", Kind.CONSUMER_GROUP, "id"),
-    ("apisix", "plugin_configs", Kind.PLUGIN_CONFIG, "id"),
-    ("apisix", "services", Kind.SERVICE, "id"),
-    ("apisix", "consumers", Kind.CONSUMER, "username"),
-    ("apisix", "routes", Kind.ROUTE, "id"),
-    ("apisix", "global_rules", Kind.GLOBAL_RULE, "id"),
-)

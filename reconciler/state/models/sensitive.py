@@ -1,7 +1,8 @@
 """Which fields hold secrets, so that they become ``Secret`` even when written literally.
 
 APISIX encrypts these fields at rest (its ``encrypt_fields``) and Hydra never returns its
-client secret; the tool must never print them either.  ``mark_secrets`` wraps them in place.
+client secret; the tool must never print them either.  The plugin paths are here; each kind's
+own secret paths are in its ``KindSpec`` (``reconciler.state.registry.mark_secrets`` wraps both).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 from typing import Any, Final
 
 from reconciler.secrets import Secret
-from reconciler.state.kinds import Kind
 
 _REDIS: Final = (("redis_password",), ("sentinel_password",))
 
@@ -38,13 +38,6 @@ SECRET_FIELD_NAMES: Final = frozenset({
     "sentinel_password", "secret_key",
 })
 
-#: Secret top-level fields per kind (besides plugin configs).
-KIND_SECRETS: Final[dict[Kind, tuple[str, ...]]] = {
-    Kind.OAUTH2_CLIENT: ("client_secret",),
-    Kind.SSL: ("key", "keys"),
-}
-
-
 def _wrap(value: Any) -> Any:
     if isinstance(value, str):
         return Secret(value, origin=("literal",))
@@ -53,7 +46,8 @@ def _wrap(value: Any) -> Any:
     return value
 
 
-def _wrap_path(config: Any, path: tuple[str, ...]) -> None:
+def wrap_path(config: Any, path: tuple[str, ...]) -> None:
+    """Wrap, in place, the value at ``path`` (a string, or a list of strings) when it is there."""
     for step in path[:-1]:
         if not isinstance(config, dict):
             return
@@ -81,24 +75,5 @@ def mark_plugin_secrets(plugins: Any) -> None:
         return
     for name, config in plugins.items():
         for path in PLUGIN_SECRETS.get(name, ()):
-            _wrap_path(config, path)
+            wrap_path(config, path)
         _wrap_named(config)
-
-
-#: Nested secret paths per kind: an upstream's mTLS private key, also inside an inline upstream.
-KIND_SECRET_PATHS: Final[dict[Kind, tuple[tuple[str, ...], ...]]] = {
-    Kind.UPSTREAM: (("tls", "client_key"),),
-    Kind.ROUTE: (("upstream", "tls", "client_key"),),
-    Kind.SERVICE: (("upstream", "tls", "client_key"),),
-}
-
-
-def mark_secrets(kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
-    """Wrap every known secret field of an object body in place, and return it."""
-    for name in KIND_SECRETS.get(kind, ()):
-        if name in body:
-            body[name] = _wrap(body[name])
-    for path in KIND_SECRET_PATHS.get(kind, ()):
-        _wrap_path(body, path)
-    mark_plugin_secrets(body.get("plugins"))
-    return body

@@ -1,0 +1,131 @@
+"""``plan`` asks APISIX (3.17+) to validate what it will write, before anything is written.
+
+The error chosen is one only a plugin's Lua ``check_schema`` finds: cors with
+``allow_credential: true`` and a ``*`` (``apisix/plugins/cors.lua`` 3.18.0 ``_M.check_schema``;
+``t/admin/config-validate.t`` TEST 7).  ``allow_headers`` defaults to ``*``, so even a config
+that never writes ``*`` is refused: JSON Schema accepts it, APISIX does not.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from .conftest import Stage, make_stage
+
+CORS = "you can not set '*' for other option when 'allow_credential' is true"
+VALIDATE = "/apisix/admin/configs/validate"
+
+
+def doc(cors: dict[str, Any]) -> dict[str, Any]:
+    return {"apisix": {
+        "upstreams": [{"id": "web", "nodes": {"127.0.0.1:8100": 1}}],
+        "routes": [
+            {"id": "ok", "uri": "/ok", "upstream_id": "web"},
+            {"id": "browser", "uri": "/app/*", "upstream_id": "web", "plugins": {"cors": cors}},
+        ],
+        "consumers": [{"username": "jack", "plugins": {"key-auth": {"key": "${env:JACK_KEY}"}}}],
+    }}
+
+
+BAD = {"allow_origins": "https://app.example.test", "allow_methods": "GET", "allow_credential": True}
+GOOD = {**BAD, "allow_headers": "Content-Type"}
+
+
+def stage_for(tmp_path: Path, version: str) -> Iterator[Stage]:
+    for stage in make_stage(tmp_path, apisix_version=version, with_extras=False):
+        for old in stage.path.glob("*.yaml"):
+            old.unlink()
+        stage.env["JACK_KEY"] = "jack-very-secret-key"
+        yield stage
+
+
+@pytest.fixture
+def stage(tmp_path: Path) -> Iterator[Stage]:
+    yield from stage_for(tmp_path, "3.18.0")
+
+
+def write(stage: Stage, cors: dict[str, Any]) -> Path:
+    path = stage.path / "routes.yaml"
+    path.write_text(yaml.safe_dump(doc(cors), sort_keys=False))
+    return path
+
+
+def line_of(path: Path, needle: str) -> int:
+    return next(n for n, text in enumerate(path.read_text().splitlines(), 1) if needle in text)
+
+
+def nothing_written(stage: Stage) -> None:
+    for collection in ("/routes", "/upstreams", "/consumers"):
+        assert stage.apisix("GET", collection).json()["total"] == 0, collection
+
+
+def test_check_schema_error_at_file_line_and_nothing_written(stage: Stage) -> None:
+    path = write(stage, BAD)
+    out = stage.run("plan", "--output", "json")
+    assert out.code == 1, out.stdout + out.stderr
+    errors = json.loads(out.stdout)["errors"]
+    where = f"{path}:{line_of(path, '- id: browser')}"
+    assert errors == [f"route.browser: failed to check the configuration of plugin cors err: {CORS} "
+                      f"(rejected by APISIX 3.18.0 POST {VALIDATE}; {where})"], errors
+    applied = stage.run("apply", "--auto-approve")
+    assert applied.code != 0
+    assert CORS in applied.everything
+    assert "jack-very-secret-key" not in applied.everything + out.everything
+    nothing_written(stage)
+
+
+def test_valid_config_passes_and_applies(stage: Stage) -> None:
+    write(stage, GOOD)
+    stage.must("apply", "--auto-approve")
+    assert stage.apisix("GET", "/routes/browser").status_code == 200
+    stage.must("plan", "--detailed-exitcode")  # converged: nothing to write, nothing to validate
+
+
+def test_secret_quoted_by_the_server_is_masked(stage: Stage) -> None:
+    """APISIX error texts may quote a rejected value (a pattern error); the key must not show."""
+    write(stage, GOOD)
+    stage.env["JACK_KEY"] = "jack-very-secret-key"
+    stage.box.apisix.faults.add("status", method="POST", path=VALIDATE, status=400, body={
+        "error_msg": "Configuration validation failed",
+        "errors": [{"resource_type": "consumers", "resource_id": "jack", "index": 0,
+                    "error": 'failed to match pattern "^x$" with "jack-very-secret-key"'}]})
+    out = stage.run("plan", "--output", "json")
+    assert out.code == 1
+    [error] = json.loads(out.stdout)["errors"]
+    assert error.startswith("consumer.jack: failed to match pattern")
+    assert "jack-very-secret-key" not in out.everything
+
+
+@pytest.mark.parametrize(("rule", "words"), [
+    ({"status": 500}, "could not validate"),
+    ({"status": 404, "body": {"error_msg": "Unsupported resource type: configs"}}, "could not validate"),
+    ({"status": 200, "body": {"valid": True}}, "unexpected answer"),
+    ({"status": 400, "body": {"error_msg": "invalid request body: empty request body"}}, "refused to validate"),
+    ({"status": 400, "body": {"error_msg": "Configuration validation failed", "errors": []}}, "refused to validate"),
+])
+def test_a_fault_on_validation_is_never_valid(stage: Stage, rule: dict[str, Any], words: str) -> None:
+    write(stage, GOOD)
+    stage.box.apisix.faults.add("status", method="POST", path=VALIDATE, **rule)
+    out = stage.run("plan", "--output", "json")
+    assert out.code == 1, out.stdout + out.stderr
+    [error] = json.loads(out.stdout)["errors"]
+    assert words in error and "nothing was written" in error
+    assert stage.run("apply", "--auto-approve").code != 0
+    nothing_written(stage)
+
+
+def test_older_apisix_falls_back_to_the_schema_check(tmp_path: Path) -> None:
+    """3.13 has no ``/configs/validate``: the plan is the schema check alone and never calls it."""
+    for stage in stage_for(tmp_path, "3.13.0"):
+        write(stage, GOOD)
+        rule = stage.box.apisix.faults.add("status", method="POST", path=VALIDATE, status=500)
+        out = stage.run("plan", "--output", "json")
+        assert out.code == 0, out.stdout + out.stderr
+        assert json.loads(out.stdout)["errors"] == []
+        assert rule.seen == 0
