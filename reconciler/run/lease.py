@@ -38,7 +38,7 @@ from typing import Any
 
 from reconciler.errors import Conflict, ReconcilerError
 from reconciler.run.adapters.apisix import ApisixAdapter
-from reconciler.run.adapters.hydra import HydraAdapter
+from reconciler.run.adapters.hydra import HydraAdapter, concurrent_update
 from reconciler.state.kinds import Kind
 
 #: The id of the lease object, on Hydra (an OAuth2 client) or on APISIX (an upstream).
@@ -142,8 +142,10 @@ class _HydraStore(_Store):
             await self.adapter.update(Kind.OAUTH2_CLIENT, LEASE_ID, self._body(record))
             return True
         try:
-            await self.adapter.t.request("POST", self.adapter.prefix, body={"client_id": LEASE_ID,
-                                                                            **self._body(record)}, retry=False)
+            # Safe to retry: a POST that landed before its answer was lost meets 409 on the retry,
+            # and the read-back that follows finds our own token.
+            await self.adapter.t.request("POST", self.adapter.prefix, retry_if=concurrent_update,
+                                         body={"client_id": LEASE_ID, **self._body(record)})
         except Conflict:
             return False
         return True
@@ -191,13 +193,12 @@ async def _acquire(store: _Store, settings: LeaseSettings, clock: Callable[[], f
         free = current is None or current is False or (isinstance(current, Record) and current.expires <= now)
         if free:
             record = Record(me(), token, now + settings.ttl)
-            if await store.create(record, replace=current is not None):
-                if store.settle:
-                    await asyncio.sleep(store.settle)
-                check = await store.read()
-                if isinstance(check, Record) and check.token == token:
-                    return _Held(store, record)
-                current = check
+            if await store.create(record, replace=current is not None) and store.settle:
+                await asyncio.sleep(store.settle)
+            check = await store.read()
+            if isinstance(check, Record) and check.token == token:
+                return _Held(store, record)
+            current = check
         if clock() >= give_up:
             if isinstance(current, Record) and current.token != token:
                 left = max(0.0, current.expires - clock())

@@ -274,8 +274,8 @@ class Transport:
                     chunks.append(chunk)
             finally:
                 await response.aclose()
-        headers_out = [(k, v) for k, v in response.headers.multi_items()
-                       if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        headers_out = [(k, v) for k, v in response.headers.raw  # bytes: a header may hold non-ASCII text
+                       if k.lower() not in (b"content-encoding", b"content-length", b"transfer-encoding")]
         return httpx.Response(response.status_code, headers=headers_out, content=b"".join(chunks), request=request,
                               extensions=response.extensions)
 
