@@ -6,8 +6,12 @@ STAMP     := $(VENV)/.installed
 HYDRA_BIN := bin/hydra
 GO        ?= go
 BENCH_SCALE ?= small
+# actionlint checks the GitHub workflow templates; built from the Go module proxy into a
+# gitignored folder (bin/ may be shared with other checkouts).
+ACTIONLINT_VERSION ?= v1.7.12
+ACTIONLINT := .tools/bin/actionlint
 
-.PHONY: install demo test lint typecheck schemas check-schemas hydra bench drift-demo check clean
+.PHONY: install demo test test-reliability lint lint-ci actionlint typecheck schemas check-schemas hydra bench drift-demo check clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -30,6 +34,18 @@ test: $(STAMP)
 	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then echo "browser: Chromium found, browser tests will run"; \
 	else echo "!!! browser: Chromium missing: browser tests are SKIPPED (run 'sudo apt-get install -y chromium chromium-driver')"; fi
 	$(BIN)/python -m pytest -q
+
+# Hostile inputs, bad servers, concurrent applies, properties and canaries (also part of `test`).
+test-reliability: $(STAMP)
+	$(BIN)/python -m pytest -q tests/reliability
+
+actionlint: $(ACTIONLINT)
+
+$(ACTIONLINT):
+	GOBIN=$(abspath .tools/bin) $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+
+lint-ci: $(ACTIONLINT)
+	$(ACTIONLINT) .github/workflows/*.yml
 
 lint: $(STAMP)
 	$(BIN)/ruff check reconciler tests benchmarks scripts
@@ -63,4 +79,4 @@ drift-demo: $(STAMP)
 check: lint typecheck check-schemas test
 
 clean:
-	rm -rf $(VENV) bin .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) bin .tools .pytest_cache .mypy_cache .ruff_cache
