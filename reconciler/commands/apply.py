@@ -48,12 +48,14 @@ from reconciler.run.lease import LeaseSettings
 @click.option("--lock-ttl", type=click.FloatRange(min=10), default=300.0, show_default=True,
               help="Seconds a lease lives unless renewed (a killed apply blocks others this long).")
 @click.option("--no-lock", is_flag=True, help="Do not take the lease (unsafe if applies can overlap).")
+@click.option("--recheck", is_flag=True,
+              help="Re-read each object right before writing it; refuse the write if it changed (one GET more).")
 @click.option("--verify", "then_verify", is_flag=True, help="After a successful apply, run `reconcile verify`.")
 @verify_options
 @handle_errors
 def apply_command(path: Path, var_files: tuple[Path, ...], auto_approve: bool, parallelism: int,
                   rps: float | None, fmt: str, then_verify: bool, lock_timeout: float, lock_ttl: float,
-                  no_lock: bool, **kw: Any) -> None:
+                  no_lock: bool, recheck: bool, **kw: Any) -> None:
     """Apply the desired state under PATH (or a plan file saved by `reconcile plan --out`)."""
     conn = build_connection(kw)
     lease = LeaseSettings(enabled=not no_lock, timeout=lock_timeout, ttl=lock_ttl)
@@ -101,7 +103,7 @@ def apply_command(path: Path, var_files: tuple[Path, ...], auto_approve: bool, p
 
     try:
         run = plan_and_apply(desired, conn, options, confirm=confirm, parallelism=parallelism, rps=rps,
-                             observer=observer, lease=lease)
+                             observer=observer, lease=lease, check=recheck)
     except KeyboardInterrupt:
         _interrupted(printer)
     if run.result is None and not run.plan.has_changes:

@@ -17,7 +17,7 @@ from itertools import groupby
 from typing import Any
 
 from reconciler.config import HYDRA_METADATA_KEY
-from reconciler.errors import Conflict, ReconcilerError
+from reconciler.errors import Conflict, PlanError, ReconcilerError
 from reconciler.plan.changes import Action, ApplyEvent, ApplyResult, Change, Outcome, Plan
 from reconciler.plan.normalize import hydra_split_metadata, hydra_view, same_json
 from reconciler.run.adapters.http import REQUESTS_SENT
@@ -60,9 +60,27 @@ async def _same_client(want: dict[str, Any], live: dict[str, Any]) -> bool:
     return isinstance(fingerprint, str) and await asyncio.to_thread(fingerprints.matches, secret, fingerprint)
 
 
-async def execute(change: Change, adapters: Adapters) -> None:
-    """Send one change to its adapter."""
+async def recheck(change: Change, adapter: Any) -> None:
+    """Refuse ``change`` when its object changed since the plan read it (``PlanError``).
+
+    Neither API can make a write conditional, so this narrows the window to one round trip
+    rather than closing it; it costs one GET per write.
+    """
+    live = await adapter.get(change.kind, change.key)
+    if change.action is Action.CREATE:
+        changed = live is not None
+    else:
+        changed = live is None or (live.revision or live.fingerprint()) != change.live_fingerprint
+    if changed:
+        raise PlanError(f"{change.address} changed since the plan read it (another writer?); not overwritten: "
+                        "run plan again")
+
+
+async def execute(change: Change, adapters: Adapters, *, check: bool = False) -> None:
+    """Send one change to its adapter (after ``recheck`` when ``check``)."""
     adapter = adapters.for_kind(change.kind)
+    if check and (change.live_fingerprint is not None or change.action is Action.CREATE):
+        await recheck(change, adapter)
     if change.action is Action.DELETE:
         await adapter.delete(change.kind, change.key)
         return
@@ -105,7 +123,7 @@ def phases(plan: Plan) -> list[list[Change]]:
             groupby(writes, key=lambda c: (c.action is Action.DELETE, LEVEL_OF[c.kind]))]
 
 
-async def apply(plan: Plan, adapters: Adapters, *, parallelism: int = 8,
+async def apply(plan: Plan, adapters: Adapters, *, parallelism: int = 8, check: bool = False,
                 observer: Observer | None = None) -> ApplyResult:
     """Run every change of ``plan``; never raises for a single change's failure."""
     result = ApplyResult()
@@ -128,7 +146,7 @@ async def apply(plan: Plan, adapters: Adapters, *, parallelism: int = 8,
         REQUESTS_SENT.set(sent)  # each change runs in its own task, so this counter is its own
         async with semaphore:
             try:
-                await execute(change, adapters)
+                await execute(change, adapters, check=check)
             except ReconcilerError as exc:
                 emit(ApplyEvent(change, Outcome.FAILED, scrub(str(exc), change), attempts=max(1, sent[0])))
                 return

@@ -58,13 +58,14 @@ def make_plan(desired: ResolvedState, conn: Connection, options: Options) -> Run
 async def plan_and_apply_async(desired: ResolvedState, conn: Connection, options: Options, *,
                                confirm: Callable[[Plan], bool] | None = None, parallelism: int = 8,
                                rps: float | None = None, observer: Observer | None = None,
-                               lease: LeaseSettings | None = None) -> Run:
+                               lease: LeaseSettings | None = None, check: bool = False) -> Run:
     """Plan, ask ``confirm`` (if given), then apply.  A plan with errors is never applied.
 
     The connection pool is as wide as ``parallelism``: a wider pool only adds bookkeeping to every
     request (httpcore scans its connections per request), which on a fast server costs more than
     the extra connections give.  ``lease`` (off when None) is held from the first read to the
-    last write, so that two applies cannot interleave (``reconciler.run.lease``).
+    last write, so that two applies cannot interleave (``reconciler.run.lease``); ``check`` re-reads
+    each object right before writing it and refuses the write when another writer changed it.
     """
     async with open_adapters(conn, desired.systems, rps=rps, max_connections=max(4, parallelism)) as adapters, \
             hold(adapters.hydra, adapters.apisix, lease or LeaseSettings(enabled=False)):
@@ -73,7 +74,7 @@ async def plan_and_apply_async(desired: ResolvedState, conn: Connection, options
             raise PlanError("the plan has errors; nothing was applied:\n  " + "\n  ".join(run.plan.errors))
         if not run.plan.has_changes or (confirm is not None and not confirm(run.plan)):
             return run
-        run.result = await apply(run.plan, adapters, parallelism=parallelism, observer=observer)
+        run.result = await apply(run.plan, adapters, parallelism=parallelism, observer=observer, check=check)
         run.requests = sum(t.requests for t in adapters.transports)
         return run
 
