@@ -13,7 +13,6 @@ an exit code and a message without catching library exceptions it never heard of
      |    +-- RateLimited           429
      |    +-- ServerError           5xx
      +-- PlanError                  a plan cannot be made or applied safely (guards, stale plans)
-     +-- ApplyError                 one change failed; carries the change and its cause
 
 Messages never contain secret values: adapters build them from status codes and server
 error texts, and ``Secret`` values render as a mask everywhere.
@@ -137,14 +136,3 @@ class ServerError(AdminAPIError):
 
 class PlanError(ReconcilerError):
     """A plan cannot be made, or applying it would be unsafe (a guard refused, or it is stale)."""
-
-
-class ApplyError(ReconcilerError):
-    """One change of a plan failed.  ``key`` names the object, ``cause`` is the underlying error."""
-
-    def __init__(self, kind: str, key: str, action: str, cause: BaseException) -> None:
-        self.kind = kind
-        self.key = key
-        self.action = action
-        self.cause = cause
-        super().__init__(f"{action} {kind} {key}: {cause}")

@@ -9,12 +9,20 @@ unchanged one without ever showing either.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from typing import Any, Final, final
 
 MASK: Final = "(sensitive value)"
+#: APISIX's references to secrets it resolves itself (``$secret://<manager>/<id>/<key>``,
+#: ``$env://NAME``; ``apisix/secret.lua``).  They name a secret without holding it: the tool keeps
+#: them as plain strings, never resolves them and never masks them.
+REFERENCE_PREFIXES: Final = ("$secret://", "$env://")
+
+
+def is_reference(value: object) -> bool:
+    """True for a string that is an APISIX secret reference (see ``REFERENCE_PREFIXES``)."""
+    return isinstance(value, str) and value.startswith(REFERENCE_PREFIXES)
 
 
 @final
@@ -44,10 +52,6 @@ class Secret:
     def reveal(self) -> str:
         """The plain value.  Call only where the value goes on the wire or into a hash."""
         return self._value
-
-    def digest(self) -> str:
-        """A stable SHA-256 of the value, for equality checks across processes (never displayed)."""
-        return hashlib.sha256(self._value.encode()).hexdigest()
 
     def __repr__(self) -> str:
         return f"Secret({MASK!r})"

@@ -76,6 +76,9 @@ def apply_command(path: Path, var_files: tuple[Path, ...], auto_approve: bool, p
                                    lease=lease)
         except KeyboardInterrupt:
             _interrupted(printers[-1] if printers else None)
+        if run.result is None and fmt == "text":
+            # An empty saved plan still answers: silence would read as "did it even run?".
+            click.echo("No changes. The saved plan holds nothing to apply.")
         _finish(run, fmt, printers[-1] if printers else None)
         return
     desired = load_or_exit(path, var_files)
@@ -103,7 +106,7 @@ def apply_command(path: Path, var_files: tuple[Path, ...], auto_approve: bool, p
 
     try:
         run = plan_and_apply(desired, conn, options, confirm=confirm, parallelism=parallelism, rps=rps,
-                             observer=observer, lease=lease, check=recheck)
+                             observer=observer, lease=lease, recheck=recheck)
     except KeyboardInterrupt:
         _interrupted(printer)
     if run.result is None and not run.plan.has_changes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from reconciler.errors import DesiredStateError, Problem
 from reconciler.load import cache as loadcache
 from reconciler.load.resolve import resolve
-from reconciler.load.variables import Variables
+from reconciler.load.variables import Variables, is_unresolved
 from reconciler.load.yamlfile import (
     ParsedFile,
     compose,
@@ -32,8 +33,9 @@ from reconciler.load.yamlfile import (
     read_text,
     to_data,
 )
-from reconciler.secrets import scrub, wire
+from reconciler.secrets import Secret, scrub, wire
 from reconciler.state.kinds import ResolvedState
+from reconciler.state.models.closed_sets import not_one_of
 from reconciler.state.models.desired import DesiredStateFile
 
 __all__ = ["load_state", "read_var_files", "yaml_files"]
@@ -131,12 +133,33 @@ def _model_in(annotation: Any) -> Any:
     return _model_in(origin) if origin is not None and origin is not annotation else None
 
 
+def _value_at(data: Any, path: Sequence[str | int]) -> Any:
+    for segment in path:
+        try:
+            data = data[segment]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _closed_set_message(expected: str, value: Any) -> str:
+    """``'round-robin' is not one of roundrobin, chash, ... (did you mean 'roundrobin'?)``."""
+    allowed: list[Any] = [a.strip("'") for a in re.findall(r"'[^']*'|-?\d+", expected)]
+    if isinstance(value, Secret) or value is None:
+        return f"must be one of {', '.join(str(a) for a in allowed)}"
+    return not_one_of(value, allowed)
+
+
 def _problems_of(error: ValidationError, parsed: ParsedFile) -> list[Problem]:
+    """Problems located in the file.  At a reference whose value is not at hand (offline validate),
+    only a type error counts: the place must take a string, the value's own rules wait for it."""
     assert parsed.root is not None
     problems = []
     for err in error.errors(include_url=False, include_input=False):
         loc, kind = err["loc"], err["type"]
         node, parent, followed = find_node(parsed.root, loc)
+        if not kind.endswith("_type") and is_unresolved(_value_at(parsed.data, followed)):
+            continue
         path: list[str | int] = list(followed)
         message = err["msg"].removeprefix("Value error, ")
         if kind == "missing":
@@ -151,6 +174,8 @@ def _problems_of(error: ValidationError, parsed: ParsedFile) -> list[Problem]:
             message = "unknown field" + _hint(str(loc[-1]), _allowed(DesiredStateFile, loc[:-1]))
         elif kind in _TYPE_MESSAGES:
             message = _TYPE_MESSAGES[kind]
+        elif kind in ("literal_error", "enum"):
+            message = _closed_set_message(err.get("ctx", {}).get("expected", ""), _value_at(parsed.data, followed))
         line, column = position(node)
         problems.append(Problem(parsed.display, line, column, dotted(path), message))
     return _merge_union_types(problems)
@@ -192,7 +217,8 @@ def check_file(parsed: ParsedFile) -> list[Problem]:
 
 
 def load_files(
-    path: Path, *, var_files: Sequence[Path] = (), env: Mapping[str, str] | None = None
+    path: Path, *, var_files: Sequence[Path] = (), env: Mapping[str, str] | None = None,
+    require_values: bool = True,
 ) -> tuple[list[ParsedFile], list[Problem]]:
     """Parse and validate every file; the parsed files and every problem found (not yet resolved)."""
     values, problems = read_var_files(var_files)
@@ -200,7 +226,7 @@ def load_files(
     if not path.exists():
         return [], [Problem(str(path), 0, 0, "", "no such file or directory")]
     root = path if path.is_dir() else path.parent
-    base = Variables(dict(os.environ) if env is None else env, values, root, root)
+    base = Variables(dict(os.environ) if env is None else env, values, root, require_values, root)
     parsed_files = []
     for file in files:
         parsed = parse_file(file, str(file), base.for_dir(file.parent))
@@ -212,14 +238,20 @@ def load_files(
 
 
 def load_state(
-    path: Path, *, var_files: Sequence[Path] = (), env: Mapping[str, str] | None = None
+    path: Path, *, var_files: Sequence[Path] = (), env: Mapping[str, str] | None = None,
+    require_values: bool = True,
 ) -> ResolvedState:
     """The resolved desired state under ``path``; ``DesiredStateError`` lists every problem.
 
     ``env`` defaults to ``os.environ``; ``var_files`` supply ``${var:name}`` (later files win).
+    ``require_values=False`` (offline validate only) accepts references whose values are not at
+    hand; such a state holds placeholders, so it is never cached and never planned.
     """
     path = Path(path)
     env = dict(os.environ) if env is None else env
+    if not require_values:
+        parsed_files, problems = load_files(path, var_files=var_files, env=env, require_values=False)
+        return resolve(parsed_files, prior=problems)
     digest = _cache_digest(path, var_files)
     if digest is not None:
         values, var_problems = read_var_files(var_files)

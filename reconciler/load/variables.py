@@ -5,6 +5,11 @@ copies; references solve both.  Values from the environment or from files are wr
 ``Secret`` (they are how secrets arrive), ``${var:...}`` values from ``--var-file`` are plain.
 A missing value is an error, never an empty string.  ``$${`` writes a literal ``${``.
 
+``reconcile validate`` runs where secrets are absent by design (pre-commit hooks, CI jobs for
+pull requests from forks), so with ``require_values=False`` an unset ``${env:...}`` or a missing
+``${file:...}`` is not an error: the reference is still checked for form, and the string becomes
+an *unresolved* ``Secret`` (``is_unresolved``) whose value checks the loader skips.
+
 ``${file:...}`` reads only regular files, at most ``MAX_FILE_BYTES``, found inside the
 desired-state root (the PATH given to the command) or inside an extra root the operator named
 in ``RECONCILE_FILE_ROOTS`` (``os.pathsep``-separated).  A pull request that edits the desired
@@ -31,8 +36,21 @@ MAX_FILE_BYTES = 1024 * 1024
 FILE_ROOTS_ENV = "RECONCILE_FILE_ROOTS"
 
 
+#: ``Secret.origin`` of a value whose ``${env:}``/``${file:}`` reference had no value (offline validate).
+UNRESOLVED = "unresolved"
+
+
 class VariableError(ValueError):
     """A reference that cannot be resolved; the message names it (never a secret value)."""
+
+
+class MissingValue(VariableError):
+    """An ``${env:...}`` that is not set or a ``${file:...}`` that does not exist: a value not at hand."""
+
+
+def is_unresolved(value: Any) -> bool:
+    """True for the placeholder of a reference whose value was not at hand (offline validate only)."""
+    return isinstance(value, Secret) and value.origin is not None and value.origin[:1] == (UNRESOLVED,)
 
 
 @dataclass(frozen=True)
@@ -42,12 +60,14 @@ class Variables:
     env: Mapping[str, str]
     vars: Mapping[str, Any]
     base_dir: Path
+    require_values: bool = True
     #: The desired-state root ``${file:...}`` must stay inside (``base_dir`` when None).
     root: Path | None = None
 
     def for_dir(self, base_dir: Path) -> Variables:
         """The same sources, with ``${file:...}`` relative to ``base_dir``."""
-        return Variables(self.env, self.vars, base_dir, self.root if self.root is not None else self.base_dir)
+        return Variables(self.env, self.vars, base_dir, self.require_values,
+                         self.root if self.root is not None else self.base_dir)
 
     def roots(self) -> list[Path]:
         """The directories ``${file:...}`` may read from, resolved."""
@@ -57,7 +77,7 @@ class Variables:
 
     def read_file(self, name: str) -> str:
         """The text of ``name`` (relative to ``base_dir``), refused unless it is a regular file of at
-        most ``MAX_FILE_BYTES`` inside one of ``roots()``."""
+        most ``MAX_FILE_BYTES`` inside one of ``roots()``; ``MissingValue`` when it does not exist."""
         ref = f"${{file:{name}}}"
         try:
             path = (self.base_dir / name).resolve()
@@ -71,6 +91,8 @@ class Variables:
                 raise VariableError(f"{name!r} ({ref}) is larger than {MAX_FILE_BYTES} bytes")
             with path.open("rb") as handle:
                 data = handle.read(MAX_FILE_BYTES + 1)
+        except FileNotFoundError as exc:
+            raise MissingValue(f"cannot read {name!r} ({ref}): {exc.strerror or exc}") from None
         except OSError as exc:
             raise VariableError(f"cannot read {name!r} ({ref}): {exc.strerror or exc}") from None
         if len(data) > MAX_FILE_BYTES:
@@ -84,7 +106,7 @@ class Variables:
         """(value, is_secret) of one reference."""
         if source == "env":
             if name not in self.env:
-                raise VariableError(f"environment variable {name!r} is not set (${{env:{name}}})")
+                raise MissingValue(f"environment variable {name!r} is not set (${{env:{name}}})")
             return self.env[name], True
         if source == "file":
             text = self.read_file(name)
@@ -99,11 +121,14 @@ class Variables:
 
         A string that is exactly one ``${var:...}`` keeps the variable's YAML type (so a port
         can come from a var file); any ``${env:...}``/``${file:...}`` makes the result a ``Secret``.
+        Without ``require_values``, a string with a missing value becomes an unresolved ``Secret``
+        once every reference in it has been checked.
         """
         if "${" not in text:
             return text
         parts: list[str] = []
         secret = False
+        missing = False
         pos = 0
         for match in _TOKEN.finditer(text):
             if match.start() < pos:
@@ -122,12 +147,19 @@ class Variables:
                     f"bad reference '${{{text[match.end() : end]}}}' (use ${{env:NAME}}, ${{file:path}} "
                     "or ${var:name}; '$${' for a literal '${')"
                 )
-            value, is_secret = self._lookup(source, name)
+            try:
+                value, is_secret = self._lookup(source, name)
+            except MissingValue:
+                if self.require_values:
+                    raise
+                value, is_secret, missing = "", True, True
             if match.start() == 0 and end == len(text) - 1 and not is_secret:
                 return value
             secret = secret or is_secret
             parts.append(value.reveal() if isinstance(value, Secret) else str(value))
             pos = end + 1
         parts.append(text[pos:])
+        if missing:
+            return Secret(text, origin=(UNRESOLVED, text))
         joined = "".join(parts)
         return Secret(joined, origin=("ref", text, str(self.base_dir))) if secret else joined

@@ -25,6 +25,7 @@ from reconciler.run.fetch import Adapters
 from reconciler.secrets import Secret
 from reconciler.state import fingerprints
 from reconciler.state.kinds import Kind
+from reconciler.state.live import LiveObject, LiveState
 from reconciler.state.registry import LEVEL_OF
 
 Observer = Callable[[ApplyEvent], None]
@@ -60,27 +61,28 @@ async def _same_client(want: dict[str, Any], live: dict[str, Any]) -> bool:
     return isinstance(fingerprint, str) and await asyncio.to_thread(fingerprints.matches, secret, fingerprint)
 
 
-async def recheck(change: Change, adapter: Any) -> None:
-    """Refuse ``change`` when its object changed since the plan read it (``PlanError``).
+def _revision(obj: LiveObject) -> str:
+    return obj.revision or obj.content_hash()
+
+
+async def recheck(change: Change, adapter: Any, seen: LiveObject | None) -> None:
+    """Refuse ``change`` when its object changed since the plan read it as ``seen`` (``PlanError``).
 
     Neither API can make a write conditional, so this narrows the window to one round trip
     rather than closing it; it costs one GET per write.
     """
     live = await adapter.get(change.kind, change.key)
-    if change.action is Action.CREATE:
-        changed = live is not None
-    else:
-        changed = live is None or (live.revision or live.fingerprint()) != change.live_fingerprint
-    if changed:
+    appeared = seen is None and live is not None
+    if appeared or (seen is not None and (live is None or _revision(live) != _revision(seen))):
         raise PlanError(f"{change.address} changed since the plan read it (another writer?); not overwritten: "
                         "run plan again")
 
 
-async def execute(change: Change, adapters: Adapters, *, check: bool = False) -> None:
-    """Send one change to its adapter (after ``recheck`` when ``check``)."""
+async def execute(change: Change, adapters: Adapters, *, seen: LiveState | None = None) -> None:
+    """Send one change to its adapter; with ``seen`` (the live state the plan read), ``recheck`` first."""
     adapter = adapters.for_kind(change.kind)
-    if check and (change.live_fingerprint is not None or change.action is Action.CREATE):
-        await recheck(change, adapter)
+    if seen is not None:
+        await recheck(change, adapter, seen.of(change.kind).get(change.key))
     if change.action is Action.DELETE:
         await adapter.delete(change.kind, change.key)
         return
@@ -123,7 +125,7 @@ def phases(plan: Plan) -> list[list[Change]]:
             groupby(writes, key=lambda c: (c.action is Action.DELETE, LEVEL_OF[c.kind]))]
 
 
-async def apply(plan: Plan, adapters: Adapters, *, parallelism: int = 8, check: bool = False,
+async def apply(plan: Plan, adapters: Adapters, *, parallelism: int = 8, recheck_against: LiveState | None = None,
                 observer: Observer | None = None) -> ApplyResult:
     """Run every change of ``plan``; never raises for a single change's failure."""
     result = ApplyResult()
@@ -146,7 +148,7 @@ async def apply(plan: Plan, adapters: Adapters, *, parallelism: int = 8, check: 
         REQUESTS_SENT.set(sent)  # each change runs in its own task, so this counter is its own
         async with semaphore:
             try:
-                await execute(change, adapters, check=check)
+                await execute(change, adapters, seen=recheck_against)
             except ReconcilerError as exc:
                 emit(ApplyEvent(change, Outcome.FAILED, scrub(str(exc), change), attempts=max(1, sent[0])))
                 return

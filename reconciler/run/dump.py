@@ -31,12 +31,11 @@ from reconciler.plan.normalize import (
     fill_defaults,
     hydra_split_metadata,
     hydra_view,
-    schema_type,
 )
 from reconciler.plan.ownership import carries, has_owned_id, object_labels
-from reconciler.run.fetch import fetch, open_adapters
-from reconciler.secrets import Secret
-from reconciler.state.kinds import Kind, ResolvedState
+from reconciler.run.engine import read_live
+from reconciler.secrets import Secret, is_reference
+from reconciler.state.kinds import Kind
 from reconciler.state.live import LiveObject, LiveState
 from reconciler.state.models.hydra import OAuth2Client
 from reconciler.state.models.sensitive import PLUGIN_SECRETS, SECRET_FIELD_NAMES
@@ -110,12 +109,26 @@ def _placeholders(kind: Kind, key: str, body: dict[str, Any], dump: Dump, taken:
             node: Any = plugins[plugin]
             for step in path[:-1]:
                 node = node.get(step) if isinstance(node, dict) else None
-            if not isinstance(node, dict) or not isinstance(node.get(path[-1]), str):
+            if not isinstance(node, dict) or not isinstance(node.get(path[-1]), str) or is_reference(node[path[-1]]):
                 continue
             name = env_name(kind, key, plugin, path, taken)
             dump.secrets.append(DumpedSecret(name, f"{kind.value}.{key}", ".".join(("plugins", plugin, *path)),
                                              Secret(node[path[-1]])))
             node[path[-1]] = f"${{env:{name}}}"
+
+
+def _kind_placeholders(kind: Kind, key: str, body: dict[str, Any], dump: Dump, taken: set[str]) -> None:
+    """Replace the kind's own readable secrets (a vault token, aws keys) by placeholders, in place."""
+    s = spec(kind)
+    for path in s.secret_paths:
+        if path in s.omitted_secrets or path in s.ciphertext_secrets:
+            continue  # handled by _unreadable_placeholders
+        value = get_path(body, path)
+        if not isinstance(value, str) or is_reference(value):
+            continue
+        name = env_name(kind, key, "", path, taken)
+        dump.secrets.append(DumpedSecret(name, f"{kind.value}.{key}", ".".join(path), Secret(value)))
+        _put(body, path, f"${{env:{name}}}")
 
 
 def _unreadable_placeholders(kind: Kind, key: str, body: dict[str, Any], dump: Dump, taken: set[str]) -> None:
@@ -226,6 +239,7 @@ def apisix_entry(kind: Kind, obj: LiveObject, options: Options, live: LiveState,
     if labels:
         body["labels"] = labels
     _placeholders(kind, obj.key, body, dump, taken)
+    _kind_placeholders(kind, obj.key, body, dump, taken)
     _unreadable_placeholders(kind, obj.key, body, dump, taken)
     return {spec(kind).key_field: spec(kind).own_id(obj.key), **body}
 
@@ -317,40 +331,14 @@ def write_dump(dump: Dump, out_dir: Path) -> list[Path]:
 # --- reading ----------------------------------------------------------------------------------
 
 
-async def read_live(conn: Connection, systems: frozenset[str]) -> LiveState:
-    """Read everything of ``systems``: every kind, every consumer's credentials, the plugin schemas."""
-    async with open_adapters(conn, systems) as adapters:
-        live = await fetch(ResolvedState(systems=systems), adapters)
-        apisix = adapters.apisix
-        if apisix is not None and live.servers["apisix"].at_least(3, 11):
-            users = frozenset(live.of(Kind.CONSUMER))
-            result = await apisix.list(Kind.CREDENTIAL, users)
-            live.objects[Kind.CREDENTIAL] = result.objects
-            if not result.complete:
-                live.incomplete[Kind.CREDENTIAL] = result.problem or "the list was not read completely"
-        if apisix is not None:
-            wanted = sorted({(name, schema_type(kind)) for kind in live.objects for obj in live.of(kind).values()
-                             for name in _plugin_names(kind, obj)})
-            found = await asyncio.gather(*(apisix.plugin_schema(n, t) for n, t in wanted))
-            live.schemas.update(zip(wanted, found, strict=True))
-    if live.incomplete:
-        why = "; ".join(f"{k.value}: {v}" for k, v in sorted(live.incomplete.items()))
-        raise PlanError(f"live state could not be read completely ({why}); nothing was dumped")
-    return live
-
-
-def _plugin_names(kind: Kind, obj: LiveObject) -> list[str]:
-    if kind is Kind.PLUGIN_METADATA:
-        return [obj.key]
-    plugins = obj.body.get("plugins")
-    return list(plugins) if kind is not Kind.OAUTH2_CLIENT and isinstance(plugins, dict) else []
-
-
 def dump_live(conn: Connection, options: Options, *, scope: Scope, systems: frozenset[str], out_dir: Path) -> Dump:
     """Read the servers and build the dump (not yet written)."""
     if scope == "selector" and not options.selector:
         raise PlanError("--scope selector needs at least one --selector key=value")
     live = asyncio.run(read_live(conn, systems))
+    if live.incomplete:
+        why = "; ".join(f"{k.value}: {v}" for k, v in sorted(live.incomplete.items()))
+        raise PlanError(f"live state could not be read completely ({why}); nothing was dumped")
     return build_dump(live, options, scope, out_dir)
 
 

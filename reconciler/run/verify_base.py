@@ -57,6 +57,9 @@ class Context:
     tls_verify: bool | str = True
     discovered: dict[str, Any] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    #: Logins run one at a time: they share the synthetic subject, and real Hydra on SQLite answers
+    #: concurrent logins of one subject with ``server_error`` (seen with 20 routes at once).
+    flow_gate: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
     flows_started: int = 0
 
     async def discover(self, url: str, step: str = "discovery") -> dict[str, Any]:

@@ -7,6 +7,8 @@ of its function without ``case_``.
 
 from __future__ import annotations
 
+import httpx
+
 from .hydra_flow_cases import SECRET, Case, Session
 from .oauth_flow import CALLBACK, pkce_pair, query_of
 
@@ -295,6 +297,99 @@ def case_logout_without_session(s: Session) -> None:
 def case_error_page(s: Session) -> None:
     s.rec(s.walk.browser.get(s.walk.public_url + "/oauth2/fallbacks/error",
                              params={"error": "invalid_client", "error_description": "Nope"}))
+
+
+def case_login_accepted_twice(s: Session) -> None:
+    s.client("c34")
+    first = s.auth("c34")
+    s.login(first, "tia")
+    challenge = query_of(first.headers["location"])["login_challenge"]
+    s.rec(s.admin.put("/admin/oauth2/auth/requests/login/accept", params={"login_challenge": challenge},
+                      json={"subject": "tia"}))
+    s.rec(s.admin.get("/admin/oauth2/auth/requests/login", params={"login_challenge": challenge}))
+
+
+def case_consent_accepted_twice(s: Session) -> None:
+    s.client("c35")
+    after_login = s.get(s.login(s.auth("c35"), "uma").json()["redirect_to"])
+    s.consent(after_login, OPENID)
+    challenge = query_of(after_login.headers["location"])["consent_challenge"]
+    s.rec(s.admin.put("/admin/oauth2/auth/requests/consent/accept", params={"consent_challenge": challenge},
+                      json={"grant_scope": OPENID}))
+    s.rec(s.admin.get("/admin/oauth2/auth/requests/consent", params={"consent_challenge": challenge}))
+
+
+def case_login_verifier_used_twice(s: Session) -> None:
+    s.client("c36")
+    back = s.login(s.auth("c36"), "vic").json()["redirect_to"]
+    s.get(back)
+    s.get(back)
+
+
+def case_logout_with_session(s: Session) -> None:
+    s.client("c37")
+    s.code("c37", "wes", OPENID)
+    first = s.get(s.walk.public_url + "/oauth2/sessions/logout")
+    challenge = query_of(first.headers["location"])["logout_challenge"]
+    s.rec(s.admin.get("/admin/oauth2/auth/requests/logout", params={"logout_challenge": challenge}))
+    accepted = s.rec(s.admin.put("/admin/oauth2/auth/requests/logout/accept",
+                                 params={"logout_challenge": challenge}))
+    s.get(accepted.json()["redirect_to"])
+    again = s.auth("c37")
+    login = query_of(again.headers["location"])["login_challenge"]
+    s.rec(s.admin.get("/admin/oauth2/auth/requests/login", params={"login_challenge": login}))
+
+
+def case_logout_reject(s: Session) -> None:
+    s.client("c38")
+    s.code("c38", "xan", OPENID)
+    first = s.get(s.walk.public_url + "/oauth2/sessions/logout")
+    challenge = query_of(first.headers["location"])["logout_challenge"]
+    s.rec(s.admin.put("/admin/oauth2/auth/requests/logout/reject", params={"logout_challenge": challenge}))
+    s.rec(s.admin.get("/admin/oauth2/auth/requests/logout", params={"logout_challenge": challenge}))
+
+
+def case_client_secret_post_exchange(s: Session) -> None:
+    s.client("c39", token_endpoint_auth_method="client_secret_post")
+    code = s.code("c39", "yul", OPENID)
+    s.token(("c39", SECRET), grant_type="authorization_code", code=code, redirect_uri=CALLBACK)
+    s.token(None, grant_type="authorization_code", code=code, redirect_uri=CALLBACK, client_id="c39",
+            client_secret=SECRET)
+
+
+def case_userinfo_by_post(s: Session) -> None:
+    s.client("c40")
+    tokens = s.exchange("c40", s.code("c40", "zed", OPENID)).json()
+    s.rec(s.walk.browser.post(s.walk.public_url + "/userinfo",
+                              headers={"Authorization": f"Bearer {tokens['access_token']}"}))
+
+
+def case_verifiers_without_cookies(s: Session) -> None:
+    s.client("c41")
+    back = s.login(s.auth("c41"), "amy").json()["redirect_to"]
+    s.rec(httpx.get(back, timeout=30))
+    after_login = s.get(back)
+    final = s.consent(after_login, OPENID).json()["redirect_to"]
+    s.rec(httpx.get(final, timeout=30))
+    s.get(final)
+
+
+def case_two_logins_in_one_browser(s: Session) -> None:
+    s.client("c42")
+    first = s.auth("c42")
+    second = s.auth("c42", state="state-second")
+    s.get(s.login(first, "bea").json()["redirect_to"])
+    s.get(s.login(second, "bea").json()["redirect_to"])
+
+
+def case_unknown_and_spent_verifiers(s: Session) -> None:
+    s.client("c43")
+    s.auth("c43", login_verifier="not-a-verifier")
+    s.auth("c43", consent_verifier="not-a-verifier")
+    after_login = s.get(s.login(s.auth("c43"), "cy").json()["redirect_to"])
+    final = s.consent(after_login, OPENID).json()["redirect_to"]
+    s.get(final)
+    s.get(final)
 
 
 CASES: dict[str, Case] = {name[len("case_"):]: fn for name, fn in dict(globals()).items()

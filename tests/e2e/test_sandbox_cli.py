@@ -23,7 +23,7 @@ from reconciler.sandbox.runner import DEFAULT_ADMIN_KEY, Sandbox, SandboxError
 
 from .tokens import secret_works
 
-LABELS = ("hydra-admin", "hydra-public", "apisix-admin", "apisix-admin-key")
+LABELS = ("hydra-admin", "hydra-public", "apisix-admin", "apisix-admin-key", "login", "upstream")
 START_BUDGET = 2.0
 
 

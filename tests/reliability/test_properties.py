@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from reconciler.config import Connection, Options
 from reconciler.load.loader import load_state
 from reconciler.plan.changes import Action
-from reconciler.run.engine import make_plan, plan_and_apply
+from reconciler.run.engine import fetch_and_plan, plan_and_apply
 from reconciler.sandbox.runner import Sandbox
 from reconciler.secrets import Secret
 
@@ -76,7 +76,7 @@ def _apply_and_check(box: Sandbox, data: dict[str, Any]) -> None:
         desired = load_state(Path(tmp), env=ENV)
     first = plan_and_apply(desired, _conn(box), OPTIONS)
     assert first.result is None or first.result.ok, [e.message for e in first.result.events if e.message]
-    again = make_plan(desired, _conn(box), OPTIONS)
+    again = fetch_and_plan(desired, _conn(box), OPTIONS)
     pending = [c.address for c in again.plan.changes if c.action is not Action.NOOP]
     assert pending == [], f"plan after apply is not empty: {pending}"
     second = plan_and_apply(desired, _conn(box), OPTIONS)

@@ -40,7 +40,7 @@ def test_recheck_refuses_what_another_writer_changed(tmp_path: Path) -> None:
                 assert response.status_code in (200, 201)
             return True
 
-        run = asyncio.run(plan_and_apply_async(desired, conn, Options(), confirm=other_writer, check=True))
+        run = asyncio.run(plan_and_apply_async(desired, conn, Options(), confirm=other_writer, recheck=True))
         assert run.result is not None
         outcomes = {e.change.key: (e.outcome, e.message) for e in run.result.events}
         assert outcomes["quiet"][0] is Outcome.APPLIED

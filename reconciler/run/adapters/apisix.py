@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from reconciler.errors import AdminAPIError, NotFound, Unauthorized
-from reconciler.run.adapters.http import Transport, json_body, unexpected
+from reconciler.run.adapters.http import AdminClient, json_body, unexpected
 from reconciler.state.kinds import Kind
 from reconciler.state.live import ListResult, LiveObject, ServerInfo
 from reconciler.state.registry import spec
@@ -33,8 +33,8 @@ def _in_use(exc: AdminAPIError) -> bool:
 class ApisixAdapter:
     """Lists, reads and writes APISIX resources; caches plugin schemas for one run."""
 
-    def __init__(self, transport: Transport) -> None:
-        self.t = transport
+    def __init__(self, client: AdminClient) -> None:
+        self.t = client
         self.info: ServerInfo | None = None
         self.envelope = "v3"
         self._schemas: dict[tuple[str, str], dict[str, Any] | None] = {}

@@ -1,6 +1,6 @@
 """The one HTTP seam: client construction, status-to-error mapping, retries and rate limits.
 
-Every adapter sends its requests through ``Transport.request``.  It maps statuses to the error
+Every adapter sends its requests through ``AdminClient.request``.  It maps statuses to the error
 tree (kopf's ``check_response``), raises ``from`` the httpx error so that httpx exceptions never
 leak past the adapters, and retries what is safe to retry: connection failures, timeouts, 429
 (honouring ``Retry-After``) and 5xx, with exponential backoff and full jitter.  A caller marks a
@@ -187,8 +187,12 @@ def _deadline(client: httpx.AsyncClient) -> float:
     return max(values) if values else 300.0
 
 
-class Transport:
-    """Sends requests for one admin API: base URL, fixed headers, retries and the rate cap."""
+class AdminClient:
+    """Sends requests for one admin API: base URL, fixed headers, retries and the rate cap.
+
+    Not a transport in httpx's sense (``httpx.AsyncBaseTransport`` moves bytes below the client);
+    this sits above a shared ``httpx.AsyncClient`` and speaks for one server.
+    """
 
     def __init__(self, client: httpx.AsyncClient, base_url: str, *, headers: dict[str, str] | None = None,
                  retry: RetryPolicy | None = None, limiter: RateLimiter | None = None) -> None:

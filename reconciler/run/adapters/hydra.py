@@ -9,7 +9,6 @@ retried blindly: after an ambiguous failure a GET decides whether it already hap
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 from urllib.parse import quote, urljoin
 
@@ -24,7 +23,7 @@ from reconciler.errors import (
     RateLimited,
     ServerError,
 )
-from reconciler.run.adapters.http import Transport, json_body, unexpected
+from reconciler.run.adapters.http import AdminClient, json_body, unexpected
 from reconciler.state.kinds import Kind
 from reconciler.state.live import ListResult, LiveObject, ServerInfo
 
@@ -40,22 +39,11 @@ def concurrent_update(exc: AdminAPIError) -> bool:
     return exc.status == 400 and "concurrent update" in exc.server_message
 
 
-def next_link(header: str | None) -> str | None:
-    """The URL of ``rel="next"`` in a ``Link`` header, or None."""
-    if not header:
-        return None
-    for part in header.split(","):
-        url, _, params = part.partition(";")
-        if 'rel="next"' in params.replace(" ", ""):
-            return url.strip().strip("<>")
-    return None
-
-
 class HydraAdapter:
     """Lists, reads and writes OAuth2 clients on one Hydra admin endpoint."""
 
-    def __init__(self, transport: Transport) -> None:
-        self.t = transport
+    def __init__(self, client: AdminClient) -> None:
+        self.t = client
         self.info: ServerInfo | None = None
         self.prefix = "/admin/clients"
 
@@ -134,7 +122,7 @@ class HydraAdapter:
                 total = _total(response.headers.get("x-total-count"))
                 page = _page(response)
                 _add(result, page)
-                link = next_link(response.headers.get("link"))
+                link = response.links.get("next", {}).get("url")  # httpx parses the Link header
                 if len(page) < PAGE_SIZE_V2 or link is None:
                     break
                 url = urljoin(self.t.base_url + "/", link.lstrip("/"))
@@ -204,10 +192,6 @@ class HydraAdapter:
             await self.t.request("DELETE", self._path(key), retry_if=concurrent_update)
         except NotFound:
             return
-
-    async def close(self) -> None:
-        """Nothing to release beyond the shared client."""
-        await asyncio.sleep(0)
 
 
 def _page(response: httpx.Response) -> list[dict[str, Any]]:

@@ -170,7 +170,8 @@ async def forward(ctx: Ctx, client: httpx.AsyncClient, balancer: Balancer) -> Re
             continue
         finally:
             await answer.aclose()
-        out = [(name, value) for name, value in answer.headers.multi_items() if name.lower() not in RESPONSE_DROP]
+        out = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in answer.headers.raw
+               if name.decode("latin-1").lower() not in RESPONSE_DROP]
         if answer.status_code >= 500:
             statuses.append(str(answer.status_code))
             out.append(("X-APISIX-Upstream-Status", ", ".join(statuses)))

@@ -25,10 +25,11 @@ _PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)")
 _MAX_NANOS = 2**63 - 1
 
 
-def parse_duration(text: str) -> int:
+def parse_duration(text: str, *, positive: bool = True) -> int:
     """Nanoseconds of a Go duration such as ``"1h30m"`` or ``"1.5s"``; ``ValueError`` otherwise.
 
-    Negative durations and a bare ``"0"`` are refused: a lifespan is always positive.
+    Negative durations and a bare ``"0"`` are refused: a lifespan is always positive (with
+    ``positive=False`` a zero such as ``"0s"``, which a server may return, is accepted).
     """
     if not text:
         raise ValueError("empty duration")
@@ -46,7 +47,7 @@ def parse_duration(text: str) -> int:
         if frac:
             total += int(frac) * scale // 10 ** len(frac)
         pos = match.end()
-    if total <= 0:
+    if total <= 0 and positive:
         raise ValueError(f"duration {text!r} must be positive")
     if total > _MAX_NANOS:
         raise ValueError(f"duration {text!r} is out of range (Go durations end near 292 years)")
