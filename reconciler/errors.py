@@ -29,7 +29,9 @@ from typing import Final
 MAX_QUOTED: Final = 80
 #: Longest message kept whole (a server may answer with megabytes of text).
 MAX_MESSAGE: Final = 2000
-_QUOTED = re.compile(rf"'[^'\n]{{{MAX_QUOTED + 1},}}'|\"[^\"\n]{{{MAX_QUOTED + 1},}}\"")
+#: A quoted value: the quote opens after a non-word character and closes before one, so that the
+#: text between two quoted values ("'a' is not 'b'") is never taken for one.
+_QUOTED = re.compile(rf"(?<!\w)'[^'\n]{{{MAX_QUOTED + 1},}}'(?!\w)|(?<!\w)\"[^\"\n]{{{MAX_QUOTED + 1},}}\"(?!\w)")
 
 
 def _escape(text: str) -> str:

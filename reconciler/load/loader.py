@@ -251,7 +251,7 @@ def load_state(
     env = dict(os.environ) if env is None else env
     if not require_values:
         parsed_files, problems = load_files(path, var_files=var_files, env=env, require_values=False)
-        return resolve(parsed_files, prior=problems)
+        return _resolve(parsed_files, problems)
     digest = _cache_digest(path, var_files)
     if digest is not None:
         values, var_problems = read_var_files(var_files)
@@ -259,16 +259,21 @@ def load_state(
         if cached is not None:
             return cached
     parsed_files, problems = load_files(path, var_files=var_files, env=env)
-    try:
-        state = resolve(parsed_files, prior=problems)
-    except DesiredStateError as exc:
-        # Validators and the resolver quote the values they refuse; a value from ${env:...} or
-        # ${file:...} is a secret and must not reach a terminal or a CI log.
-        secrets = {value for parsed in parsed_files for value in parsed.secrets}
-        raise DesiredStateError([scrub_problem(p, secrets) for p in exc.problems]) from None
+    state = _resolve(parsed_files, problems)
     if digest is not None:
         loadcache.write(digest, state)
     return state
+
+
+def _resolve(parsed_files: list[ParsedFile], problems: list[Problem]) -> ResolvedState:
+    """``resolve``, with every secret value masked in the problems it raises: validators and the
+    resolver quote the values they refuse, and a value from ``${env:...}`` or ``${file:...}`` must
+    not reach a terminal or a CI log."""
+    try:
+        return resolve(parsed_files, prior=problems)
+    except DesiredStateError as exc:
+        secrets = {value for parsed in parsed_files for value in parsed.secrets}
+        raise DesiredStateError([scrub_problem(p, secrets) for p in exc.problems]) from None
 
 
 def scrub_problem(problem: Problem, secrets: set[str]) -> Problem:

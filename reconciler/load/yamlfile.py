@@ -20,7 +20,7 @@ from typing import Any, Final
 import yaml
 
 from reconciler.errors import Problem
-from reconciler.load.variables import VariableError, Variables
+from reconciler.load.variables import VariableError, Variables, is_unresolved
 from reconciler.secrets import Secret
 
 #: Nodes an alias (or a merge key ``<<``) may expand to, in total per file, before the file is refused.
@@ -179,7 +179,8 @@ class _Builder:
                     result = self.variables.substitute(value)
                     if isinstance(result, Secret):
                         self.has_secrets = True
-                        self.secrets.add(result.reveal())
+                        if not is_unresolved(result):  # a placeholder holds the reference text, no value
+                            self.secrets.add(result.reveal())
                     return result
                 except VariableError as exc:
                     self.problem(node, str(exc))
