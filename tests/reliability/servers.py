@@ -85,7 +85,7 @@ def serve(script: Callable[[Seen], Answer]) -> Iterator[Scripted]:
     stop = threading.Event()
     httpd = _Quiet(("127.0.0.1", 0), _handler(script, seen, stop))
     httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield Scripted(f"http://127.0.0.1:{httpd.server_address[1]}", seen)
