@@ -18,7 +18,6 @@ import asyncio
 import json
 import math
 import os
-import re
 import sys
 from typing import Any, Final
 
@@ -33,7 +32,6 @@ HYDRA_PAGE: Final = 1000
 APISIX_KINDS: Final[tuple[str, ...]] = tuple(s.admin_path for s in SPECS if s.system == "apisix" and s.parent is None)
 #: Kinds APISIX does not page (one GET answers the whole list).
 UNPAGED: Final = frozenset(s.admin_path for s in SPECS if s.system == "apisix" and not s.paged)
-_NEXT: Final = re.compile(r'<([^>]*)>\s*;\s*rel="?next"?')
 
 
 class Counter:
@@ -77,8 +75,8 @@ async def read_hydra_clients(client: httpx.AsyncClient, base: str, counter: Coun
         response = await _get(client, url, counter)
         page = response.json() or []
         count += len(page)
-        match = _NEXT.search(response.headers.get("link", ""))
-        url = str(httpx.URL(base).join(match.group(1))) if match and len(page) >= HYDRA_PAGE else None
+        link = response.links.get("next", {}).get("url")
+        url = str(httpx.URL(base).join(link)) if link and len(page) >= HYDRA_PAGE else None
     counter.objects["clients"] = count
     return count
 

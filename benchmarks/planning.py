@@ -94,7 +94,7 @@ def breakdown(state_dir: Path, env: Mapping[str, str], repeats: int = 3) -> Brea
         start = time.process_time()
         result = plan(desired, live, options)
         cpu.append(time.process_time() - start)
-    return Breakdown(stages[0], stages[1], statistics.median(cpu), len(result.of(Action.NOOP)))
+    return Breakdown(stages[0], stages[1], statistics.median(cpu), sum(1 for c in result.changes if c.action is Action.NOOP))
 
 
 def breakdown_in_child(state_dir: Path, env: Mapping[str, str]) -> Breakdown:

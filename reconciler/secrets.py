@@ -9,10 +9,20 @@ unchanged one without ever showing either.
 
 from __future__ import annotations
 
-import hashlib
+import json
+from collections.abc import Iterable
 from typing import Any, Final, final
 
 MASK: Final = "(sensitive value)"
+#: APISIX's references to secrets it resolves itself (``$secret://<manager>/<id>/<key>``,
+#: ``$env://NAME``; ``apisix/secret.lua``).  They name a secret without holding it: the tool keeps
+#: them as plain strings, never resolves them and never masks them.
+REFERENCE_PREFIXES: Final = ("$secret://", "$env://")
+
+
+def is_reference(value: object) -> bool:
+    """True for a string that is an APISIX secret reference (see ``REFERENCE_PREFIXES``)."""
+    return isinstance(value, str) and value.startswith(REFERENCE_PREFIXES)
 
 
 @final
@@ -42,10 +52,6 @@ class Secret:
     def reveal(self) -> str:
         """The plain value.  Call only where the value goes on the wire or into a hash."""
         return self._value
-
-    def digest(self) -> str:
-        """A stable SHA-256 of the value, for equality checks across processes (never displayed)."""
-        return hashlib.sha256(self._value.encode()).hexdigest()
 
     def __repr__(self) -> str:
         return f"Secret({MASK!r})"
@@ -99,6 +105,14 @@ def mask(value: Any) -> Any:
     return value
 
 
+def mask_text(text: str, values: Iterable[str]) -> str:
+    """``text`` with each plain secret value in ``values`` replaced by the mask, longest first:
+    a server's message may quote a value it was sent."""
+    for value in sorted({v for v in values if v}, key=len, reverse=True):
+        text = text.replace(value, MASK)
+    return text
+
+
 def contains_secret(value: Any) -> bool:
     """True when ``value`` holds a ``Secret`` anywhere."""
     if isinstance(value, Secret):
@@ -108,3 +122,19 @@ def contains_secret(value: Any) -> bool:
     if isinstance(value, list | tuple):
         return any(contains_secret(v) for v in value)
     return False
+
+
+def scrub(text: str, values: Iterable[str]) -> str:
+    """``text`` with every one of ``values`` replaced by the mask, in the forms a message may quote
+    it (as is, ``repr``-escaped, JSON-escaped).  A value shorter than 4 characters is masked only
+    where it stands quoted alone, so that masking "a" does not garble every word."""
+    for value in sorted(set(values), key=len, reverse=True):
+        if not value:
+            continue
+        forms = {value, repr(value)[1:-1], json.dumps(value)[1:-1]}
+        for form in sorted(forms, key=len, reverse=True):
+            if len(value) >= 4:
+                text = text.replace(form, MASK)
+            else:
+                text = text.replace(f"'{form}'", repr(MASK)).replace(f'"{form}"', f'"{MASK}"')
+    return text

@@ -74,7 +74,8 @@ def ownership_options(f: F) -> F:
         click.option("--owner-label", callback=_pair, default="managed-by=reconcile", show_default=True,
                      help="The ownership marker label."),
         click.option("--global-rule-prefix", default=DEFAULT_GLOBAL_RULE_PREFIX, show_default=True,
-                     help="Global rules carry no labels: ours are those whose id starts with this."),
+                     help="Global rules and secret managers carry no labels: ours are those whose id "
+                          "(after <manager>/ for secret managers) starts with this."),
     ]
     for option in reversed(options):
         f = option(f)

@@ -26,7 +26,7 @@ from reconciler.commands.common import (
 )
 from reconciler.plan.drift import classify, drift_options
 from reconciler.report.drift import INCOMPLETE_DRIFT, render_drift
-from reconciler.run.engine import make_plan
+from reconciler.run.engine import fetch_and_plan
 
 
 @click.command("drift")
@@ -42,7 +42,7 @@ def drift_command(path: Path, var_files: tuple[Path, ...], include_unmanaged: bo
     desired = load_or_exit(path, var_files)
     conn = build_connection(kw)
     options = build_options(kw)
-    run = make_plan(desired, conn, drift_options(options))
+    run = fetch_and_plan(desired, conn, drift_options(options))
     report = classify(desired, run.live, run.plan, options, include_unmanaged=include_unmanaged)
     click.echo(render_drift(report, fmt), nl=False)
     if not report.complete:

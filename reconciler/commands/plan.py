@@ -23,7 +23,7 @@ from reconciler.commands.common import (
 )
 from reconciler.report import render_plan
 from reconciler.report.colors import use_color
-from reconciler.run.engine import make_plan
+from reconciler.run.engine import fetch_and_plan
 
 
 def prune_options(f: Any) -> Any:
@@ -53,7 +53,7 @@ def plan_command(path: Path, var_files: tuple[Path, ...], fmt: str, out: Path | 
     conn = build_connection(kw)
     options = build_options(kw, prune=kw.pop("prune"), allow_empty=kw.pop("allow_empty"),
                             max_deletes=kw.pop("max_deletes"), adopt=kw.pop("adopt"))
-    run = make_plan(desired, conn, options)
+    run = fetch_and_plan(desired, conn, options)
     click.echo(render_plan(run.plan, fmt, color=fmt == "text" and use_color(sys.stdout)), nl=False)  # type: ignore[arg-type]
     if out is not None:
         from reconciler.run.planfile import save_plan

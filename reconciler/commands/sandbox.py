@@ -53,14 +53,21 @@ from reconciler.sandbox.runner import (
               help="Also serve APISIX's data plane (routes, plugins, proxying) from the emulated Admin API.")
 @click.option("--gateway-port", type=click.IntRange(0, 65535), default=0, show_default=True,
               help="Gateway (data plane) port with --gateway (0: a free port).")
+@click.option("--login-port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Login and consent app port; Hydra's login, consent and logout URLs point at it (0: a free port).")
+@click.option("--upstream-port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Upstream hello page port, standing in for the seed's nginx at 8081 (0: a free port).")
+@click.option("--apisix-enable-plugin", "enable_plugins", multiple=True, metavar="NAME",
+              help="Enable an APISIX 3.18 plugin that is off by default (e.g. opentelemetry); repeatable.")
 def sandbox(host: str, hydra_port: int, hydra_public_port: int, apisix_port: int, apisix_admin_key: str,
             apisix_viewer_key: str, apisix_version: str, hydra_version: str, real_hydra: bool,
-            snapshot: Path | None, gateway: bool, gateway_port: int) -> None:
+            snapshot: Path | None, gateway: bool, gateway_port: int, login_port: int, upstream_port: int,
+            enable_plugins: tuple[str, ...]) -> None:
     """Run loopback Hydra and APISIX admin servers until Ctrl-C or SIGTERM.
 
     Once every server accepts requests, prints one line each:
     hydra-admin, hydra-public and apisix-admin URLs, then apisix-admin-key, then (with
-    --gateway) the gateway URL.
+    --gateway) the gateway URL, then the login app's and the upstream page's URLs.
     """
     stop = threading.Event()
 
@@ -72,7 +79,8 @@ def sandbox(host: str, hydra_port: int, hydra_public_port: int, apisix_port: int
                   apisix_port=apisix_port, apisix_admin_key=apisix_admin_key,
                   apisix_viewer_key=apisix_viewer_key, apisix_version=apisix_version,
                   hydra_version=hydra_version, real_hydra=real_hydra, snapshot=snapshot,
-                  gateway=gateway, gateway_port=gateway_port)
+                  gateway=gateway, gateway_port=gateway_port, login_port=login_port, upstream_port=upstream_port,
+                  apisix_enable_plugins=enable_plugins)
     try:
         try:
             box.start()
@@ -84,6 +92,8 @@ def sandbox(host: str, hydra_port: int, hydra_public_port: int, apisix_port: int
         click.echo(f"apisix-admin-key: {box.apisix_admin_key}")
         if box.gateway_url:
             click.echo(f"gateway: {box.gateway_url}")
+        click.echo(f"login: {box.login_url}")
+        click.echo(f"upstream: {box.upstream_url}")
         sys.stdout.flush()
         while not stop.wait(0.5):
             pass

@@ -8,7 +8,8 @@ whose answers (and problem messages, with line and column) stay the reference:
 
 - the text is refused here when it holds anything whose meaning the two parsers could read
   differently, or that ``yamlfile`` must police: anchors and aliases (alias bombs), tags,
-  merge keys, directives and document markers, NUL bytes, and numbers written with a leading
+  merge keys, directives and document markers, NUL bytes, integers out of range, nesting past
+  ``MAX_DEPTH``, and numbers written with a leading
   zero, a base prefix or underscores (YAML 1.1 and 1.2 read ``017`` or ``0o17`` differently);
 - yaml-rs refuses duplicate keys and bad syntax itself;
 - the data is refused when it holds a null, a date, a float or a non-string key, or when a
@@ -31,8 +32,8 @@ from typing import Any, Final
 
 import yaml
 
-from reconciler.load.variables import VariableError, Variables
-from reconciler.load.yamlfile import ParsedFile
+from reconciler.load.variables import VariableError, Variables, is_unresolved
+from reconciler.load.yamlfile import MAX_DEPTH, MAX_INT, ParsedFile, read_text
 from reconciler.secrets import Secret
 
 #: Text that only ``yamlfile`` may read: anchors, aliases and tags at the start of a token,
@@ -84,6 +85,9 @@ class _Walk:
     def __init__(self, variables: Variables | None) -> None:
         self.variables = variables
         self.has_secrets = False
+        #: the values of the secrets met, to be masked in any message (as ``yamlfile`` keeps them)
+        self.secrets: set[str] = set()
+        self.depth = 0
         #: strings that PyYAML would read as another type if they were written unquoted
         self.suspects: set[str] = set()
 
@@ -96,22 +100,33 @@ class _Walk:
                     result = self.variables.substitute(value)
                 except VariableError:
                     raise _Unsure from None
-                self.has_secrets = self.has_secrets or isinstance(result, Secret)
+                if isinstance(result, Secret):
+                    self.has_secrets = True
+                    if not is_unresolved(result) and result.reveal():
+                        self.secrets.add(result.reveal())
                 return result
             return value
         if isinstance(value, bool):
             return value
         if isinstance(value, int):
+            if abs(value) > MAX_INT:
+                raise _Unsure  # out of range: ``yamlfile`` says so, with the position
             return value
-        if isinstance(value, dict):
-            out = {}
-            for key, item in value.items():
-                if not isinstance(key, str) or key == "<<":
-                    raise _Unsure
-                out[key] = self.value(item)
-            return out
-        if isinstance(value, list):
-            return [self.value(item) for item in value]
+        if isinstance(value, dict | list):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise _Unsure  # nested too deep: ``yamlfile`` refuses it
+            try:
+                if isinstance(value, list):
+                    return [self.value(item) for item in value]
+                out = {}
+                for key, item in value.items():
+                    if not isinstance(key, str) or key == "<<":
+                        raise _Unsure
+                    out[key] = self.value(item)
+                return out
+            finally:
+                self.depth -= 1
         raise _Unsure  # None, float, date, datetime: only ``yamlfile`` decides what these mean
 
 
@@ -174,8 +189,8 @@ def parse_fast(path: Path, display: str, variables: Variables | None) -> ParsedF
     except ImportError:  # pragma: no cover - an install without the optional fast parser
         return None
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = read_text(path)  # the same size and content limits as ``yamlfile``
+    except (OSError, ValueError):
         return None
     if _RISKY.search(text):
         return None
@@ -194,4 +209,5 @@ def parse_fast(path: Path, display: str, variables: Variables | None) -> ParsedF
         lines = _item_lines(text, converted)
     except (_Unsure, RecursionError):
         return None
-    return ParsedFile(display, data=converted, has_secrets=walk.has_secrets, item_lines=lines)
+    return ParsedFile(display, data=converted, has_secrets=walk.has_secrets, secrets=frozenset(walk.secrets),
+                      item_lines=lines)

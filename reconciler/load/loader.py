@@ -11,20 +11,32 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from reconciler.errors import Problem
+from reconciler.errors import DesiredStateError, Problem
 from reconciler.load import cache as loadcache
 from reconciler.load.fastyaml import NeedPositions, parse_fast
 from reconciler.load.resolve import resolve
-from reconciler.load.variables import Variables
-from reconciler.load.yamlfile import ParsedFile, compose, dotted, find_node, parse_file, position, to_data
-from reconciler.secrets import wire
+from reconciler.load.variables import Variables, is_unresolved
+from reconciler.load.yamlfile import (
+    ParsedFile,
+    compose,
+    dotted,
+    find_node,
+    key_node,
+    parse_file,
+    position,
+    read_text,
+    to_data,
+)
+from reconciler.secrets import Secret, scrub, wire
 from reconciler.state.kinds import ResolvedState
+from reconciler.state.models.closed_sets import not_one_of
 from reconciler.state.models.desired import DesiredStateFile
 
 __all__ = ["load_state", "read_var_files", "yaml_files"]
@@ -44,7 +56,8 @@ def yaml_files(path: Path) -> list[Path]:
     """``path`` itself, or every ``*.yaml``/``*.yml`` under it (recursively, sorted).
 
     Hidden files and directories (``.github/``, ``.pre-commit-config.yaml``) are not part of a
-    desired state and are skipped.
+    desired state and are skipped.  A ``*.yaml`` entry that is not a regular file (a FIFO, a
+    dangling or looping symlink) is listed, so that reading it reports it instead of a silent skip.
     """
     if path.is_dir():
         return sorted(
@@ -52,7 +65,7 @@ def yaml_files(path: Path) -> list[Path]:
             for p in path.rglob("*")
             if p.suffix in (".yaml", ".yml")
             and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            and p.is_file()
+            and not p.is_dir()
         )
     return [path]
 
@@ -64,8 +77,8 @@ def read_var_files(var_files: Sequence[Path]) -> tuple[dict[str, Any], list[Prob
     for path in var_files:
         display = str(path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            text = read_text(path)
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
             problems.append(Problem(display, 0, 0, "", f"cannot read var file: {exc}"))
             continue
         root, loader, found = compose(text, display)
@@ -121,24 +134,49 @@ def _model_in(annotation: Any) -> Any:
     return _model_in(origin) if origin is not None and origin is not annotation else None
 
 
+def _value_at(data: Any, path: Sequence[str | int]) -> Any:
+    for segment in path:
+        try:
+            data = data[segment]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _closed_set_message(expected: str, value: Any) -> str:
+    """``'round-robin' is not one of roundrobin, chash, ... (did you mean 'roundrobin'?)``."""
+    allowed: list[Any] = [a.strip("'") for a in re.findall(r"'[^']*'|-?\d+", expected)]
+    if isinstance(value, Secret) or value is None:
+        return f"must be one of {', '.join(str(a) for a in allowed)}"
+    return not_one_of(value, allowed)
+
+
 def _problems_of(error: ValidationError, parsed: ParsedFile) -> list[Problem]:
+    """Problems located in the file.  At a reference whose value is not at hand (offline validate),
+    only a type error counts: the place must take a string, the value's own rules wait for it."""
     assert parsed.root is not None
     problems = []
     for err in error.errors(include_url=False, include_input=False):
         loc, kind = err["loc"], err["type"]
         node, parent, followed = find_node(parsed.root, loc)
+        if not kind.endswith("_type") and is_unresolved(_value_at(parsed.data, followed)):
+            continue
         path: list[str | int] = list(followed)
         message = err["msg"].removeprefix("Value error, ")
         if kind == "missing":
             path.append(loc[-1])
             message = "required field is missing"
         elif kind == "extra_forbidden":
-            for key, _ in getattr(parent, "value", []):
-                if getattr(key, "value", None) == loc[-1]:
-                    node = key
+            for holder in (parent, node):
+                found_key = key_node(holder, str(loc[-1])) if holder is not None else None
+                if found_key is not None:
+                    node = found_key
+                    break
             message = "unknown field" + _hint(str(loc[-1]), _allowed(DesiredStateFile, loc[:-1]))
         elif kind in _TYPE_MESSAGES:
             message = _TYPE_MESSAGES[kind]
+        elif kind in ("literal_error", "enum"):
+            message = _closed_set_message(err.get("ctx", {}).get("expected", ""), _value_at(parsed.data, followed))
         line, column = position(node)
         problems.append(Problem(parsed.display, line, column, dotted(path), message))
     return _merge_union_types(problems)
@@ -187,7 +225,8 @@ def check_file(parsed: ParsedFile) -> list[Problem]:
 
 
 def load_files(
-    path: Path, *, var_files: Sequence[Path] = (), env: Mapping[str, str] | None = None, fast: bool = False
+    path: Path, *, var_files: Sequence[Path] = (), env: Mapping[str, str] | None = None,
+    require_values: bool = True, fast: bool = False,
 ) -> tuple[list[ParsedFile], list[Problem]]:
     """Parse and validate every file; the parsed files and every problem found (not yet resolved).
 
@@ -197,7 +236,8 @@ def load_files(
     files = yaml_files(path)
     if not path.exists():
         return [], [Problem(str(path), 0, 0, "", "no such file or directory")]
-    base = Variables(dict(os.environ) if env is None else env, values, path)
+    root = path if path.is_dir() else path.parent
+    base = Variables(dict(os.environ) if env is None else env, values, root, require_values, root)
     parsed_files = []
     for file in files:
         variables = base.for_dir(file.parent)
@@ -210,14 +250,20 @@ def load_files(
 
 
 def load_state(
-    path: Path, *, var_files: Sequence[Path] = (), env: Mapping[str, str] | None = None
+    path: Path, *, var_files: Sequence[Path] = (), env: Mapping[str, str] | None = None,
+    require_values: bool = True,
 ) -> ResolvedState:
     """The resolved desired state under ``path``; ``DesiredStateError`` lists every problem.
 
     ``env`` defaults to ``os.environ``; ``var_files`` supply ``${var:name}`` (later files win).
+    ``require_values=False`` (offline validate only) accepts references whose values are not at
+    hand; such a state holds placeholders, so it is never cached and never planned.
     """
     path = Path(path)
     env = dict(os.environ) if env is None else env
+    if not require_values:
+        parsed_files, problems = load_files(path, var_files=var_files, env=env, require_values=False)
+        return _resolve(parsed_files, problems)
     digest = _cache_digest(path, var_files)
     if digest is not None:
         values, var_problems = read_var_files(var_files)
@@ -228,13 +274,33 @@ def load_state(
         parsed_files, problems = load_files(path, var_files=var_files, env=env, fast=True)
         if problems:
             raise NeedPositions
-        state = resolve(parsed_files)
+        state = _resolve(parsed_files, problems)
     except NeedPositions:
         parsed_files, problems = load_files(path, var_files=var_files, env=env)
-        state = resolve(parsed_files, prior=problems)
+        state = _resolve(parsed_files, problems)
     if digest is not None:
         loadcache.write(digest, state)
     return state
+
+
+def _resolve(parsed_files: list[ParsedFile], problems: list[Problem]) -> ResolvedState:
+    """``resolve``, with every secret value masked in the problems it raises: validators and the
+    resolver quote the values they refuse, and a value from ``${env:...}`` or ``${file:...}`` must
+    not reach a terminal or a CI log."""
+    try:
+        return resolve(parsed_files, prior=problems)
+    except DesiredStateError as exc:
+        secrets = {value for parsed in parsed_files for value in parsed.secrets}
+        raise DesiredStateError([scrub_problem(p, secrets) for p in exc.problems]) from None
+
+
+def scrub_problem(problem: Problem, secrets: set[str]) -> Problem:
+    """``problem`` with every secret value masked in its message."""
+    if not secrets:
+        return problem
+    message = scrub(problem.message, secrets)
+    return problem if message == problem.message else Problem(problem.file, problem.line, problem.column,
+                                                                problem.path, message)
 
 
 def _cache_digest(path: Path, var_files: Sequence[Path]) -> str | None:
@@ -244,5 +310,5 @@ def _cache_digest(path: Path, var_files: Sequence[Path]) -> str | None:
     try:
         files = yaml_files(path)
         return loadcache.inputs_digest(files, var_files) if files else None
-    except OSError:
+    except (OSError, ValueError):
         return None

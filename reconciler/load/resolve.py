@@ -15,6 +15,7 @@ from typing import Any
 
 from reconciler.errors import DesiredStateError, Problem
 from reconciler.load.fastyaml import NeedPositions
+from reconciler.load.variables import is_unresolved
 from reconciler.load.yamlfile import ParsedFile, dotted, find_node, position
 from reconciler.secrets import Secret
 from reconciler.state.kinds import DesiredObject, Kind, ResolvedState
@@ -231,6 +232,8 @@ def client_body(raw: dict[str, Any]) -> dict[str, Any]:
         body["scope"] = " ".join(_plain(w) for w in body["scope"])
     for name in LIFESPANS:
         value = body.get(name)
+        if is_unresolved(value):
+            continue  # offline validate: no value to normalise
         if isinstance(value, Secret):
             body[name] = Secret(normalize_duration(value.reveal()))
         elif isinstance(value, str):

@@ -67,8 +67,6 @@ class Change:
     reason: str = ""
     #: The key of every desired object this change needs to exist first (for skip-on-failure).
     depends_on: tuple[tuple[Kind, str], ...] = ()
-    #: A fingerprint of the live object this change was planned against (None on create).
-    live_fingerprint: str | None = None
 
     @property
     def address(self) -> str:
@@ -109,10 +107,6 @@ class Plan:
 
     def __repr__(self) -> str:  # compact: asyncio may repr a finished task's result
         return f"Plan({self.summary()}, complete={self.complete}, errors={len(self.errors)})"
-
-    def of(self, action: Action) -> list[Change]:
-        """The changes with this action, in order."""
-        return [c for c in self.changes if c.action is action]
 
     @property
     def has_changes(self) -> bool:

@@ -121,8 +121,7 @@ def client_checks(desired: ResolvedState, live: LiveState) -> list[Check]:
     """One secret check per declared Hydra client (``none`` clients become a skip-check)."""
     checks = []
     for key, obj in sorted(desired.of(Kind.OAUTH2_CLIENT).items()):
-        method = str(obj.body.get("token_endpoint_auth_method") or "client_secret_basic")
-        params = {"auth_method": method, "secret": _secret(obj.body.get("client_secret")),
+        params = {"auth_method": _auth_method(obj.body), "secret": _secret(obj.body.get("client_secret")),
                   "grant_types": words(obj.body.get("grant_types")),
                   "present": key in live.of(Kind.OAUTH2_CLIENT) or Kind.OAUTH2_CLIENT not in live.read}
         checks.append(Check(Kind.OAUTH2_CLIENT, key, obj.source, What.CLIENT_SECRET, params))
@@ -148,15 +147,10 @@ def plugin_checks(desired: ResolvedState, live: LiveState) -> list[Check]:
             conf = oidc_conf(have.body) if have is not None else None
             params: dict[str, Any] = {"present": have is not None, "has_plugin": conf is not None}
             if conf is not None:
-                client_id = str(conf.get("client_id") or "")
-                client = clients.get(client_id)
+                params.update(_oidc_params(conf))
+                client = clients.get(params["client_id"])
                 params.update({
-                    "client_id": client_id,
-                    "secret": _secret(conf.get("client_secret")),
-                    "discovery": str(conf.get("discovery") or ""),
-                    "auth_method": str(conf.get("token_endpoint_auth_method") or "client_secret_basic"),
                     "redirect_uri": str(conf.get("redirect_uri") or ""),
-                    "scopes": words(conf.get("scope") or "openid"),
                     "bearer_only": bool(conf.get("bearer_only", False)),
                     "client": _client_facts(client.body) if client is not None else None,
                     "hydra_read": Kind.OAUTH2_CLIENT in live.read,
@@ -165,10 +159,22 @@ def plugin_checks(desired: ResolvedState, live: LiveState) -> list[Check]:
     return checks
 
 
+def _auth_method(body: dict[str, Any]) -> str:
+    """``token_endpoint_auth_method`` of a Hydra client or an openid-connect plugin (both default to basic)."""
+    return str(body.get("token_endpoint_auth_method") or "client_secret_basic")
+
+
+def _oidc_params(conf: dict[str, Any]) -> dict[str, Any]:
+    """What every check of an openid-connect plugin needs from its configuration."""
+    return {"client_id": str(conf.get("client_id") or ""), "secret": _secret(conf.get("client_secret")),
+            "discovery": str(conf.get("discovery") or ""), "auth_method": _auth_method(conf),
+            "scopes": words(conf.get("scope") or "openid")}
+
+
 def _client_facts(body: dict[str, Any]) -> dict[str, Any]:
     return {"redirect_uris": [str(u) for u in body.get("redirect_uris") or []],
             "scopes": words(body.get("scope")), "grant_types": words(body.get("grant_types")),
-            "auth_method": str(body.get("token_endpoint_auth_method") or "client_secret_basic")}
+            "auth_method": _auth_method(body)}
 
 
 def route_path(body: dict[str, Any]) -> str | None:
@@ -211,12 +217,7 @@ def gateway_checks(desired: ResolvedState, live: LiveState) -> list[Check]:
         conf = plugins.get(OIDC)
         if isinstance(conf, dict):
             what = What.BEARER_ONLY if conf.get("bearer_only") else What.LOGIN_FLOW
-            params = {**base, "client_id": str(conf.get("client_id") or ""),
-                      "secret": _secret(conf.get("client_secret")),
-                      "discovery": str(conf.get("discovery") or ""),
-                      "auth_method": str(conf.get("token_endpoint_auth_method") or "client_secret_basic"),
-                      "scopes": words(conf.get("scope") or "openid")}
-            checks.append(Check(Kind.ROUTE, key, obj.source, what, params))
+            checks.append(Check(Kind.ROUTE, key, obj.source, what, {**base, **_oidc_params(conf)}))
         key_conf = plugins.get(KEY_AUTH)
         if isinstance(key_conf, dict):
             params = {**base, "header": str(key_conf.get("header") or "apikey"), "key": _declared_key(desired)}

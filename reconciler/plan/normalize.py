@@ -25,8 +25,9 @@ import orjson
 
 from reconciler.config import HYDRA_METADATA_KEY
 from reconciler.plan import defaults
-from reconciler.secrets import Secret
+from reconciler.secrets import Secret, is_reference
 from reconciler.state.kinds import Kind
+from reconciler.state.models.durations import parse_duration
 from reconciler.state.models.hydra import LIFESPANS
 from reconciler.state.models.sensitive import SECRET_FIELD_NAMES
 from reconciler.state.registry import Path, get_path, spec
@@ -106,15 +107,18 @@ HYDRA_DEFAULTS: dict[str, Any] = {
     "userinfo_signed_response_alg": "none",
 }
 HYDRA_DEFAULT_SCOPE = "offline_access offline openid"
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
-_UNIT = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 def go_duration_seconds(text: str) -> float | None:
-    """Seconds in a Go duration string such as ``1h0m0s`` or ``90m``; None if it is not one."""
-    if not text or _DURATION.sub("", text) != "":
+    """Seconds in a Go duration string such as ``1h0m0s`` or ``90m``; None if it is not one.
+
+    The one Go-duration parser of the tool is ``state.models.durations`` (the sandbox keeps its
+    own, as an independent oracle); a live ``0s`` compares as zero seconds.
+    """
+    try:
+        return parse_duration(text, positive=False) / 1e9
+    except ValueError:
         return None
-    return sum(float(n) * _UNIT[u] for n, u in _DURATION.findall(text))
 
 
 def hydra_split_metadata(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -259,6 +263,8 @@ def secretize(value: Any, desired: Any, plugin: str | None = None, name: str = "
     if isinstance(value, str):
         sensitive = isinstance(desired, Secret) or (plugin is not None and (
             name in SENSITIVE_NAMES or (name == "key" and plugin in KEYED_SECRET_PLUGINS)))
+        if is_reference(value) and not isinstance(desired, Secret):
+            return value  # "$secret://..." names a secret; it is not one
         return Secret(value) if sensitive else value
     if isinstance(value, dict):
         want = desired if isinstance(desired, dict) else {}

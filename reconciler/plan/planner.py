@@ -115,7 +115,7 @@ class _Planner:
         for obj in orphans:
             before = self.live_view(kind, obj)
             self.plan.changes.append(Change(kind, obj.key, Action.DELETE, before, None,
-                                            reason="no longer declared", live_fingerprint=_fp(obj)))
+                                            reason="no longer declared"))
 
     def live_view(self, kind: Kind, obj: LiveObject) -> dict[str, Any]:
         if kind is Kind.OAUTH2_CLIENT:
@@ -156,8 +156,9 @@ class _Planner:
             self.plan_apisix(kind, want, have, adopting, refs)
 
     def prefix_error(self, kind: Kind, want: DesiredObject) -> str:
-        noun = spec(kind).noun
-        return (f"{kind.value}.{want.key}: {noun} ids must start with {self.options.global_rule_prefix!r} "
+        noun, prefix = spec(kind).noun, self.options.global_rule_prefix
+        shown = f"'<manager>/{prefix}'" if spec(kind).id_scoped else repr(prefix)
+        return (f"{kind.value}.{want.key}: {noun} ids must start with {shown} "
                 f"({noun}s carry no labels, so ownership is by id prefix) ({want.source})")
 
     def plan_apisix(self, kind: Kind, want: DesiredObject, have: LiveObject | None, adopting: bool,
@@ -169,11 +170,10 @@ class _Planner:
         before, equal = apisix_compare(kind, want.key, after, apisix_live_view(kind, want.key, have.body),
                                        self.live.schemas)
         if equal and not adopting:
-            self.plan.changes.append(Change(kind, want.key, Action.NOOP, before, after, live_fingerprint=_fp(have)))
+            self.plan.changes.append(Change(kind, want.key, Action.NOOP, before, after))
             return
         self.plan.changes.append(Change(kind, want.key, Action.UPDATE, before, after, diff(before, after),
-                                        reason="adopted" if adopting else "", depends_on=refs,
-                                        live_fingerprint=_fp(have)))
+                                        reason="adopted" if adopting else "", depends_on=refs))
 
     def plan_client(self, want: DesiredObject, have: LiveObject | None, adopting: bool,
                     refs: tuple[tuple[Kind, str], ...]) -> None:
@@ -217,16 +217,20 @@ class _Planner:
         before, after = hydra_view(have.body), hydra_view(body)
         live_labels = live_ours.get("labels") if isinstance(live_ours.get("labels"), dict) else {}
         if adopting:
+            # Shown as an adopted APISIX object shows ``+ labels``: the marker is what adoption writes.
             reasons.append("adopted")
+            extra.append(FieldChange(FieldOp.CHANGE, f"metadata.{HYDRA_METADATA_KEY}.labels", live_labels, self.labels)
+                         if live_labels else
+                         FieldChange(FieldOp.ADD, f"metadata.{HYDRA_METADATA_KEY}.labels", None, self.labels))
         elif live_labels != self.labels:
             extra.append(FieldChange(FieldOp.CHANGE, f"metadata.{HYDRA_METADATA_KEY}.labels", live_labels, self.labels))
         if not reasons and not extra and same_json(before, after):
-            self.plan.changes.append(Change(Kind.OAUTH2_CLIENT, want.key, Action.NOOP, after, after,
-                                            live_fingerprint=_fp(have)))
+            self.plan.changes.append(Change(Kind.OAUTH2_CLIENT, want.key, Action.NOOP, after, after))
             return
-        changes = tuple(sorted(diff(before, after) + tuple(extra), key=lambda c: c.path))
+        changes = tuple(sorted(_as_written(diff(before, after), have.body, body) + tuple(extra),
+                               key=lambda c: c.path))
         self.plan.changes.append(Change(Kind.OAUTH2_CLIENT, want.key, Action.UPDATE, before, send, changes,
-                                        reason=", ".join(reasons), depends_on=refs, live_fingerprint=_fp(have)))
+                                        reason=", ".join(reasons), depends_on=refs))
 
     # --- guards ---------------------------------------------------------------------------
 
@@ -265,11 +269,7 @@ class _Planner:
 
 def _with_deps(change: Change, deps: tuple[tuple[Kind, str], ...]) -> Change:
     return Change(change.kind, change.key, change.action, change.before, change.after, change.diff,
-                  change.reason, deps, change.live_fingerprint)
-
-
-def _fp(obj: LiveObject) -> str:
-    return obj.revision or obj.fingerprint()
+                  change.reason, deps)
 
 
 def _order(change: Change) -> tuple[int, int, str]:
@@ -285,3 +285,11 @@ def plan(desired: ResolvedState, live: LiveState, options: Options) -> Plan:
 
 
 __all__ = ["plan", "references"]
+
+
+def _as_written(changes: tuple[FieldChange, ...], live: dict[str, Any], desired: dict[str, Any]) -> tuple[
+        FieldChange, ...]:
+    """``scope`` compares as a set of words (sorted when normalised), but is shown as each side
+    wrote it: ``"openid admin offline" -> "openid offline"``, not the sorted words."""
+    return tuple(FieldChange(FieldOp.CHANGE, "scope", live.get("scope", c.old), desired.get("scope", c.new))
+                 if c.path == "scope" and c.op is FieldOp.CHANGE else c for c in changes)

@@ -96,7 +96,7 @@ def check_plugins(desired: ResolvedState, schemas: Schemas,
         for key, obj in sorted(desired.of(kind).items()):
             if only is not None and (kind, key) not in only:
                 continue
-            if kind is Kind.PLUGIN_METADATA:
+            if stype == "metadata":  # the body is the plugin's metadata itself
                 configs = {key: obj.body}
             else:
                 plugins = obj.body.get("plugins")

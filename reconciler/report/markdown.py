@@ -61,7 +61,7 @@ def diff_lines(fc: FieldChange) -> list[str]:
     if fc.op is FieldOp.ADD:
         return [f"+ {fc.path}: {_value(fc.new)}"]
     if fc.op is FieldOp.REMOVE:
-        return [f"- {fc.path}"]
+        return [f"- {fc.path}: {_value(fc.old)}"]
     if is_sensitive(fc.old) and is_sensitive(fc.new):
         return [f"! {fc.path}: {MASK} changed"]
     return [f"- {fc.path}: {_value(fc.old)}", f"+ {fc.path}: {_value(fc.new)}"]

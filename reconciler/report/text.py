@@ -13,12 +13,12 @@ from collections import defaultdict
 from typing import Any, Final
 
 from reconciler.plan.changes import Action, ApplyEvent, ApplyResult, Change, FieldChange, FieldOp, Outcome, Plan
+from reconciler.plan.record import join_path
 from reconciler.report.colors import BOLD, RED, YELLOW, Painter
 from reconciler.report.values import (
     compact,
     flatten,
     is_sensitive,
-    join_path,
     summary_line,
     visible_changes,
 )
@@ -41,11 +41,11 @@ _ALIGN_LIMIT: Final = 40
 
 
 def field_change_line(fc: FieldChange, painter: Painter | None = None) -> str:
-    """One changed field: ``~ path: old -> new``, ``+ path: new`` or ``- path`` (values masked)."""
+    """One changed field: ``~ path: old -> new``, ``+ path: new`` or ``- path: old`` (values masked)."""
     paint = painter or Painter(False)
     symbol = paint.action(_OP_SYMBOL[fc.op], _OP_ACTION[fc.op])
     if fc.op is FieldOp.REMOVE:
-        return f"{symbol} {fc.path}"
+        return f"{symbol} {fc.path}: {compact(fc.old)}"
     if fc.op is FieldOp.ADD:
         return f"{symbol} {fc.path}: {compact(fc.new)}"
     if is_sensitive(fc.old) and is_sensitive(fc.new):

@@ -9,17 +9,16 @@ show a secret.  Dict keys are sorted on the way out, so one plan always renders 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from typing import Any, Final
 
 from reconciler.plan.changes import Action, Change, Plan
+from reconciler.plan.record import join_path
 from reconciler.secrets import MASK, Secret, mask
 
 #: The major version of every JSON document and event this package writes.
 FORMAT_VERSION: Final = "1"
 
-_BARE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")  # as reconciler.plan.diff.format_path
 
 
 def masked(value: Any) -> Any:
@@ -54,13 +53,6 @@ def to_json(document: Any, *, indent: int | None = 2) -> str:
 def truncate(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters, ending with ``...`` when it was cut."""
     return text if len(text) <= limit else text[: max(limit - 3, 0)] + "..."
-
-
-def join_path(prefix: str, key: object) -> str:
-    """Append one key to a dotted path, quoting keys that are not plain words (``nodes."10.0.0.1:80"``)."""
-    text = str(key)
-    segment = text if _BARE_KEY.match(text) else json.dumps(text, ensure_ascii=False)
-    return f"{prefix}.{segment}" if prefix else segment
 
 
 def flatten(body: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:

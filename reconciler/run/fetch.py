@@ -24,8 +24,9 @@ from reconciler.load import cache as loadcache
 from reconciler.plan.normalize import hydra_split_metadata, plugin_names, schema_type
 from reconciler.run.adapters.apisix import ApisixAdapter
 from reconciler.run.adapters.base import Adapter
-from reconciler.run.adapters.http import RateLimiter, RetryPolicy, Transport, make_client
+from reconciler.run.adapters.http import AdminClient, RateLimiter, RetryPolicy, make_client
 from reconciler.run.adapters.hydra import HydraAdapter
+from reconciler.run.lease import is_lease
 from reconciler.secrets import Secret
 from reconciler.state import fingerprints
 from reconciler.state.kinds import Kind, ResolvedState
@@ -49,8 +50,8 @@ class Adapters:
         return adapter
 
     @property
-    def transports(self) -> list[Transport]:
-        """The transports in use (for request counts)."""
+    def clients(self) -> list[AdminClient]:
+        """The admin clients in use (for request counts)."""
         return [a.t for a in (self.hydra, self.apisix) if a is not None]
 
 
@@ -64,6 +65,10 @@ async def open_adapters(conn: Connection, systems: frozenset[str], *, rps: float
     if "apisix" in systems and not conn.apisix_admin_url:
         raise PlanError("the desired state declares apisix: but no APISIX admin URL was given "
                         "(--apisix-admin-url or APISIX_ADMIN_URL)")
+    if "apisix" in systems and not conn.apisix_admin_key:
+        # Every Admin API request needs it; without it the first answer would be a 401.
+        raise PlanError("the desired state declares apisix: but no APISIX admin key was given "
+                        "(APISIX_ADMIN_KEY or --apisix-admin-key-file); nothing was contacted")
     for system, url in (("Hydra", conn.hydra_admin_url), ("APISIX", conn.apisix_admin_url)):
         if system.lower() in systems and url:
             _check_url(system, url)
@@ -73,10 +78,10 @@ async def open_adapters(conn: Connection, systems: frozenset[str], *, rps: float
     adapters = Adapters()
     try:
         if "hydra" in systems and conn.hydra_admin_url:
-            adapters.hydra = HydraAdapter(Transport(client, conn.hydra_admin_url, retry=retry, limiter=limiter))
+            adapters.hydra = HydraAdapter(AdminClient(client, conn.hydra_admin_url, retry=retry, limiter=limiter))
         if "apisix" in systems and conn.apisix_admin_url:
             headers = {"X-API-KEY": conn.apisix_admin_key.reveal()} if conn.apisix_admin_key else {}
-            adapters.apisix = ApisixAdapter(Transport(client, conn.apisix_admin_url, headers=headers, retry=retry,
+            adapters.apisix = ApisixAdapter(AdminClient(client, conn.apisix_admin_url, headers=headers, retry=retry,
                                                       limiter=limiter))
         yield adapters
     finally:
@@ -111,7 +116,7 @@ async def fetch(desired: ResolvedState, adapters: Adapters) -> LiveState:
         adapter = adapters.for_kind(kind)
         scope = desired.managed_credentials if spec(kind).parent is not None else None
         result = await adapter.list(kind, scope)
-        live.objects[kind] = result.objects
+        live.objects[kind] = {k: v for k, v in result.objects.items() if not is_lease(kind, k)}
         if not result.complete:
             live.incomplete[kind] = result.problem or "the list was not read completely"
             await _confirm_absent(adapter, kind, desired, live)
@@ -156,7 +161,7 @@ async def _read_schemas(adapter: ApisixAdapter, desired: ResolvedState, live: Li
     for kind in APISIX_KINDS:
         stype = schema_type(kind)
         for obj in desired.of(kind).values():
-            if kind is Kind.PLUGIN_METADATA:
+            if stype == "metadata":  # the body is the plugin's metadata itself
                 wanted.add((obj.key, stype))
             wanted.update((name, stype) for name in plugin_names(obj.body))
     names = sorted(wanted)

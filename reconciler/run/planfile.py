@@ -3,14 +3,14 @@
 A reviewed plan is only worth applying if the world it was made against is still the world:
 the file records what the plan depended on, and apply refuses (writing nothing) when any of it
 changed.  It records the masked changes, the desired state's location and a hash of it, the
-options, the server versions, a fingerprint of every live object read, and a PBKDF2 fingerprint
+options, the server versions, a version stamp of every live object read, and a PBKDF2 fingerprint
 of every secret.  It holds no plaintext secret, so it can be a CI artifact: apply re-loads the
 desired state (re-resolving ``${env:...}`` secrets), checks each secret against its fingerprint,
 re-reads live state and re-plans; only a re-made plan identical to the saved one is applied, and
 that re-made plan carries the real secrets.
 
 The desired hash replaces every secret with its recorded (salted, slow) fingerprint, never a
-plain hash.  APISIX live objects are fingerprinted by ``modifiedIndex`` plus a hash of the body
+plain hash.  APISIX live objects are stamped with ``modifiedIndex`` plus a hash of the body
 with its secret fields masked, so no plain hash of a live secret is stored either.
 """
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -28,14 +28,12 @@ from reconciler import __version__
 from reconciler.config import Connection, Options
 from reconciler.errors import DesiredStateError, PlanError
 from reconciler.load.loader import load_state
-from reconciler.plan.changes import Plan
+from reconciler.plan.changes import Action, Plan
 from reconciler.plan.normalize import canonical, secretize
-from reconciler.plan.planner import plan as make_plan
-from reconciler.report.json_out import change_document
-from reconciler.report.values import join_path, visible_changes
-from reconciler.run.apply import Observer, apply
-from reconciler.run.engine import Run
-from reconciler.run.fetch import fetch, open_adapters
+from reconciler.plan.record import join_path, plan_record, secret_paths
+from reconciler.run.apply import Observer
+from reconciler.run.engine import Run, plan_and_apply_async
+from reconciler.run.lease import LeaseSettings
 from reconciler.secrets import Secret, mask
 from reconciler.state import fingerprints
 from reconciler.state.kinds import ResolvedState
@@ -54,23 +52,12 @@ class StalePlanError(PlanError):
 # --- what the file records ------------------------------------------------------------------
 
 
-def _walk_secrets(value: Any, path: str) -> Iterator[tuple[str, Secret]]:
-    if isinstance(value, Secret):
-        yield path, value
-    elif isinstance(value, dict):
-        for key in sorted(value, key=str):
-            yield from _walk_secrets(value[key], join_path(path, key))
-    elif isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            yield from _walk_secrets(item, f"{path}[{i}]")
-
-
 def desired_secrets(desired: ResolvedState) -> dict[str, Secret]:
     """Every secret of the desired state by ``<kind>.<key>.<field path>``."""
     found: dict[str, Secret] = {}
     for kind in LEVELS:
         for key in sorted(desired.of(kind)):
-            for path, secret in _walk_secrets(desired.of(kind)[key].body, ""):
+            for path, secret in secret_paths(desired.of(kind)[key].body):
                 found[f"{kind.value}.{key}.{path}"] = secret
     return found
 
@@ -105,26 +92,19 @@ def desired_hash(desired: ResolvedState, objects: dict[str, str]) -> str:
     return hashlib.sha256(canonical(document).encode()).hexdigest()
 
 
-def live_fingerprint(obj: LiveObject) -> str:
+def live_version(obj: LiveObject) -> str:
     """What identifies one version of a live object, without a plain hash of any secret."""
     if obj.kind in HYDRA_KINDS:  # Hydra never returns client_secret; our fingerprint is PBKDF2
-        return obj.fingerprint()
+        return obj.content_hash()
     masked = mask(secretize(obj.body, None))
     content = hashlib.sha256(canonical(masked).encode()).hexdigest()[:32]
     return f"{obj.revision}/{content}" if obj.revision else content
 
 
-def live_fingerprints(live: LiveState) -> dict[str, str]:
-    """``{"<kind>.<key>": fingerprint}`` for every live object read."""
-    return {f"{kind.value}.{key}": live_fingerprint(obj)
+def live_versions(live: LiveState) -> dict[str, str]:
+    """``{"<kind>.<key>": version stamp}`` for every live object read."""
+    return {f"{kind.value}.{key}": live_version(obj)
             for kind in LEVELS for key, obj in sorted(live.of(kind).items())}
-
-
-def changes_document(plan: Plan) -> list[dict[str, Any]]:
-    """The plan's changes as in the plan JSON (masked), as plain JSON data."""
-    data: list[dict[str, Any]] = json.loads(json.dumps(mask([change_document(c) for c in visible_changes(plan)]),
-                                                       default=str))
-    return data
 
 
 def options_document(options: Options) -> dict[str, Any]:
@@ -163,8 +143,8 @@ def save_plan(out: Path, plan: Plan, desired: ResolvedState, *, path: Path, var_
         "servers": dict(sorted(plan.servers.items())),
         "endpoints": endpoints(conn) if conn is not None else {},
         "complete": plan.complete,
-        "changes": changes_document(plan),
-        "live": live_fingerprints(live),
+        "changes": plan_record(plan),
+        "live": live_versions(live),
         "secrets": prints,
     }
     try:
@@ -228,7 +208,7 @@ def check_live(document: dict[str, Any], live: LiveState, desired: ResolvedState
     touched = {change["address"] for change in document["changes"]}
     touched.update(f"{kind.value}.{key}" for kind in LEVELS for key in desired.of(kind))
     before = {a: f for a, f in document["live"].items() if a in touched}
-    now = {a: f for a, f in live_fingerprints(live).items() if a in touched}
+    now = {a: f for a, f in live_versions(live).items() if a in touched}
     edited = sorted(a for a in now if a in before and before[a] != now[a])
     deleted = sorted(set(before) - set(now))
     created = sorted(set(now) - set(before))
@@ -250,26 +230,17 @@ def _load(document: dict[str, Any]) -> ResolvedState:
         raise StalePlanError(f"the desired state recorded in the plan no longer loads:\n  {exc}") from exc
 
 
-async def _apply_async(document: dict[str, Any], desired: ResolvedState, conn: Connection, *, parallelism: int,
-                       rps: float | None, observer_factory: Callable[[int], Observer]) -> Run:
-    options = options_from(document["options"])
-    async with open_adapters(conn, desired.systems, rps=rps, max_connections=max(4, parallelism)) as adapters:
-        live = await fetch(desired, adapters)
-        check_live(document, live, desired)
-        fresh = make_plan(desired, live, options)
-        if fresh.errors:
-            raise StalePlanError("re-planning now gives errors:\n  " + "\n  ".join(fresh.errors) + f"\n{_STALE}")
-        if changes_document(fresh) != document["changes"]:
+def check_replan(document: dict[str, Any], desired: ResolvedState) -> Callable[[Run], None]:
+    """The engine's ``check``: refuse unless the live state and the re-made plan match the file."""
+
+    def check(run: Run) -> None:
+        check_live(document, run.live, desired)
+        if run.plan.errors:
+            raise StalePlanError("re-planning now gives errors:\n  " + "\n  ".join(run.plan.errors) + f"\n{_STALE}")
+        if plan_record(run.plan) != document["changes"]:
             raise StalePlanError(f"re-planning gives different changes than the saved plan; {_STALE}")
-        run = Run(fresh, live)
-        if fresh.has_changes:
-            observer = observer_factory(len(visible_changes(fresh)))
-            run.result = await apply(fresh, adapters, parallelism=parallelism, observer=observer)
-            close = getattr(observer, "close", None)
-            if callable(close):
-                close()
-        run.requests = sum(t.requests for t in adapters.transports)
-        return run
+
+    return check
 
 
 def endpoints(conn: Connection) -> dict[str, str]:
@@ -294,14 +265,24 @@ def check_endpoints(document: dict[str, Any], conn: Connection) -> None:
 
 
 def apply_saved_plan(path: Path, conn: Connection, *, parallelism: int, rps: float | None,
-                     observer_factory: Callable[[int], Observer]) -> Run:
+                     observer_factory: Callable[[int], Observer], lease: LeaseSettings | None = None) -> Run:
     """Apply the plan saved at ``path`` if, and only if, nothing it depended on changed."""
     document = read_plan_file(path)
     check_endpoints(document, conn)
     desired = _load(document)
     check_desired(document, desired)
-    return asyncio.run(_apply_async(document, desired, conn, parallelism=parallelism, rps=rps,
-                                    observer_factory=observer_factory))
+    observers: list[Observer] = []
+
+    def start(plan: Plan) -> bool:
+        observers.append(observer_factory(sum(1 for c in plan.changes if c.action is not Action.NOOP)))
+        return True
+
+    def observer(event: Any) -> None:
+        observers[0](event)
+
+    return asyncio.run(plan_and_apply_async(desired, conn, options_from(document["options"]), confirm=start,
+                                            parallelism=parallelism, rps=rps, observer=observer,
+                                            check=check_replan(document, desired), lease=lease))
 
 
 __all__ = ["FORMAT_VERSION", "StalePlanError", "apply_saved_plan", "endpoints", "read_plan_file", "save_plan"]

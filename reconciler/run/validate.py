@@ -75,7 +75,8 @@ def _read_errors(body: Any, where: dict[tuple[str, int], Change], desired: Resol
         change = where.get((section, index)) if isinstance(section, str) and isinstance(index, int) else None
         text = str(err.get("error", "no reason given"))
         if change is None:
-            messages.append(f"APISIX {version} rejected the configuration: {text} ({ENDPOINT})")
+            messages.append(f"APISIX {version} rejected the configuration: "
+                            f"{_scrub_all(text, list(where.values()))} ({ENDPOINT})")
             continue
         messages.append(f"{change.address}: {scrub(text, change)} "
                         f"(rejected by APISIX {version} {ENDPOINT}; {_source(desired, change)})")

@@ -22,7 +22,7 @@ from reconciler.plan.checks import Check, Outcome, VerifyReport, What, plan_chec
 from reconciler.run.adapters.http import make_client
 from reconciler.run.adapters.oauth import OAuthAdapter, send
 from reconciler.run.fetch import fetch, open_adapters
-from reconciler.run.verify_base import DISCOVERY_PATH, Context, Track, run_check
+from reconciler.run.verify_base import DISCOVERY_PATH, Context, Failed, Track, run_check
 from reconciler.run.verify_flow import bearer_only, key_auth, login_flow
 from reconciler.run.verify_tokens import client_secret, oidc_plugin
 from reconciler.state.kinds import ResolvedState
@@ -61,12 +61,12 @@ async def verify_async(desired: ResolvedState, conn: Connection, settings: Verif
         checks = plan_checks(desired, live, gateway=settings.gateway_url is not None, only=settings.only)
     except ValueError as exc:
         raise VerifyError(str(exc)) from None
-    tls: bool | str = False if conn.insecure else (str(conn.ca_cert) if conn.ca_cert else True)
-    client = make_client(timeout=conn.timeout, ca_cert=str(conn.ca_cert) if conn.ca_cert else None,
-                         insecure=conn.insecure, max_connections=max(4, settings.parallelism))
+    ca_cert = str(conn.ca_cert) if conn.ca_cert else None
+    client = make_client(timeout=conn.timeout, ca_cert=ca_cert, insecure=conn.insecure,
+                         max_connections=max(4, settings.parallelism))
     async with client:
         ctx = Context(OAuthAdapter(client, conn.hydra_admin_url), settings.hydra_public_url, desired.hydra_issuer,
-                      settings.gateway_url, settings.subject, conn.timeout, tls)
+                      settings.gateway_url, settings.subject, conn.timeout, ca_cert, conn.insecure)
         await _preflight(ctx, checks)
         report = VerifyReport()
         try:
@@ -94,7 +94,7 @@ async def _preflight(ctx: Context, checks: list[Check]) -> None:
         url = ctx.hydra_public_url.rstrip("/") + DISCOVERY_PATH
         await _reach("the Hydra public URL", ctx.hydra_public_url, ctx, url)
         if ctx.issuer is None:
-            with contextlib.suppress(ReconcilerError, KeyError):
+            with contextlib.suppress(ReconcilerError, KeyError, Failed):  # the checks then say what is wrong
                 ctx.issuer = str((await ctx.discover(url))["issuer"])
     if ctx.gateway_url is not None:
         await _reach("the gateway URL", ctx.gateway_url, ctx, ctx.gateway_url)

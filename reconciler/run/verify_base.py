@@ -14,11 +14,13 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from reconciler.errors import AdminAPIError
 from reconciler.plan.checks import Check, Outcome, Status
-from reconciler.run.adapters.oauth import Answer, OAuthAdapter
-from reconciler.secrets import MASK, Secret
+from reconciler.run.adapters.gateway import GatewaySession
+from reconciler.run.adapters.oauth import Answer, OAuthAdapter, client_auth
+from reconciler.secrets import Secret, mask_text
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 
@@ -54,10 +56,18 @@ class Context:
     gateway_url: str | None = None
     subject: str = "reconcile-verify"
     timeout: float = 30.0
-    tls_verify: bool | str = True
+    ca_cert: str | None = None
+    insecure: bool = False
     discovered: dict[str, Any] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    #: Logins run one at a time: they share the synthetic subject, and real Hydra on SQLite answers
+    #: concurrent logins of one subject with ``server_error`` (seen with 20 routes at once).
+    flow_gate: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
     flows_started: int = 0
+
+    def browser(self) -> GatewaySession:
+        """A fresh cookie jar for one check's requests to the gateway, with the run's TLS settings."""
+        return GatewaySession(timeout=self.timeout, ca_cert=self.ca_cert, insecure=self.insecure)
 
     async def discover(self, url: str, step: str = "discovery") -> dict[str, Any]:
         """The discovery document at ``url`` (read once per run); ``Failed`` when unusable."""
@@ -90,15 +100,17 @@ class Context:
 
 
 def secrets_of(check: Check) -> list[str]:
-    """The plain values of every secret a check carries (to mask them in answers)."""
-    return [v.reveal() for v in check.params.values() if isinstance(v, Secret) and v.reveal()]
-
-
-def masked(text: str, values: list[str]) -> str:
-    """``text`` with each of ``values`` replaced by the mask."""
-    for value in sorted(values, key=len, reverse=True):
-        text = text.replace(value, MASK)
-    return text
+    """Every secret a check carries, to mask in answers: the plain values, their url-encoded forms
+    (as a token request's form or Basic credential sends them), and the Basic credential itself,
+    so that a server echoing the request cannot show any of them."""
+    values = [v.reveal() for v in check.params.values() if isinstance(v, Secret) and v.reveal()]
+    hidden = [form for v in values for form in (v, quote_plus(v), quote(v, safe=""))]
+    secret = check.params.get("secret")
+    if isinstance(secret, Secret) and secret.reveal():
+        client_id = str(check.params.get("client_id") or check.key)
+        headers, _ = client_auth(client_id, secret, "client_secret_basic")
+        hidden.append(headers["Authorization"].removeprefix("Basic "))
+    return hidden
 
 
 async def run_check(check: Check, body: Callable[[Check, Track], Awaitable[str]]) -> Outcome:
@@ -108,7 +120,7 @@ async def run_check(check: Check, body: Callable[[Check, Track], Awaitable[str]]
     hidden = secrets_of(check)
 
     def done(status: Status, message: str, answer: str = "") -> Outcome:
-        return Outcome(check, status, track.step, masked(message, hidden), masked(answer, hidden),
+        return Outcome(check, status, track.step, mask_text(message, hidden), mask_text(answer, hidden),
                        time.perf_counter() - started)
 
     try:

@@ -1,8 +1,8 @@
 """Logins through the gateway, as a browser would do them but with no browser.
 
 The authorization-code flow walks the seed's Step 6 hop by hop: the route redirects to Hydra's
-authorization endpoint; Hydra sends us to its login app with a ``login_challenge``; instead
-of typing a password we accept the login for a synthetic subject through Hydra's admin API
+authorization endpoint; Hydra sends us to its login app with a ``login_challenge`` (the app
+must answer); instead of typing a password we accept the login for a synthetic subject through Hydra's admin API
 (``PUT /admin/oauth2/auth/requests/login/accept``), then the consent likewise; Hydra
 redirects to the route's ``redirect_uri`` with a code; the gateway exchanges it (with the
 ``client_secret`` it holds) and redirects back; and the upstream answers.  Each hop is a named
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+from reconciler.errors import AdminAPIError
 from reconciler.plan.checks import Check
 from reconciler.run.adapters.gateway import GatewaySession
 from reconciler.run.adapters.oauth import Answer
@@ -57,7 +58,7 @@ def _hydra_error(answer: Answer) -> str | None:
 async def login_flow(ctx: Context, check: Check, track: Track) -> str:
     """The authorization-code flow through the gateway for the synthetic subject."""
     url, headers = _target(ctx, check)
-    async with GatewaySession(timeout=ctx.timeout, verify=ctx.tls_verify) as browser:
+    async with ctx.flow_gate, ctx.browser() as browser:
         track.step = "gateway redirect"
         first = await browser.get(url, headers=headers)
         doc = await ctx.discover(str(check.params.get("discovery") or ""), "discovery")
@@ -73,6 +74,8 @@ async def login_flow(ctx: Context, check: Check, track: Track) -> str:
             why = _hydra_error(at_hydra)
             raise Failed(track.step, f"Hydra did not ask for a login ({why})" if why else
                          "Hydra did not redirect to its login app with a login_challenge", at_hydra)
+        track.step = "login page"
+        await _login_page(browser, str(at_hydra.location))
         track.step = "accept login"
         accepted = await ctx.oauth.accept_login(challenge, ctx.subject)
         next_url = _redirect_to(track, accepted)
@@ -98,7 +101,7 @@ async def login_flow(ctx: Context, check: Check, track: Track) -> str:
         back = await browser.get(str(at_hydra.location), headers=headers)
         if back.status not in REDIRECTS:
             raise Failed(track.step, f"the gateway's callback {_no_query(at_hydra.location)} did not complete the "
-                                     "login (the code exchange at Hydra's token endpoint failed?)", back)
+                                     "login (its code exchange at Hydra or its ID token check failed)", back)
         track.step = "upstream"
         final = await browser.get(url, headers=headers)
         hops = 0
@@ -108,6 +111,17 @@ async def login_flow(ctx: Context, check: Check, track: Track) -> str:
         if not 200 <= final.status < 300:
             raise Failed(track.step, f"after the login, GET {url} did not reach the upstream", final)
         return f"logged in as {ctx.subject!r} through {url}; the upstream answered HTTP {final.status}"
+
+
+async def _login_page(browser: GatewaySession, url: str) -> None:
+    """The login app Hydra sends users to must answer (a browser could not log in otherwise); we
+    then accept the login through the admin API instead of typing a password into it."""
+    try:
+        page = await browser.get(url)
+    except AdminAPIError as exc:
+        raise Failed("login page", f"Hydra's login app at {_no_query(url)} does not answer", str(exc)) from None
+    if page.status >= 500:
+        raise Failed("login page", f"Hydra's login app at {_no_query(url)} failed", page)
 
 
 def _no_query(url: str | None) -> str:
@@ -123,7 +137,7 @@ def _redirect_to(track: Track, answer: Answer) -> str:
 async def bearer_only(ctx: Context, check: Check, track: Track) -> str:
     """A bearer_only route refuses no token and accepts a client_credentials token."""
     url, headers = _target(ctx, check)
-    async with GatewaySession(timeout=ctx.timeout, verify=ctx.tls_verify) as browser:
+    async with ctx.browser() as browser:
         track.step = "without token"
         bare = await browser.get(url, headers=headers)
         if bare.status != 401:
@@ -155,7 +169,7 @@ async def key_auth(ctx: Context, check: Check, track: Track) -> str:
     """A key-auth route refuses no key and accepts a declared consumer key."""
     url, headers = _target(ctx, check)
     key = check.params.get("key")
-    async with GatewaySession(timeout=ctx.timeout, verify=ctx.tls_verify) as browser:
+    async with ctx.browser() as browser:
         track.step = "without key"
         bare = await browser.get(url, headers=headers)
         if bare.status != 401:

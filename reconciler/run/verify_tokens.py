@@ -90,7 +90,8 @@ async def oidc_plugin(ctx: Context, check: Check, track: Track) -> str:
                                   f"(scope {' '.join(client['scopes'])!r})")
     message = await prove_secret(ctx, track, str(doc["token_endpoint"]), _str(doc.get("revocation_endpoint")),
                                  check, client_id, "the client_secret APISIX holds")
-    return f"discovery names {doc.get('issuer')}; {message}"
+    unread = "" if client is not None else "; redirect_uri and scopes not checked (Hydra's clients were not read)"
+    return f"discovery names {doc.get('issuer')}; {message}{unread}"
 
 
 def _str(value: object) -> str | None:

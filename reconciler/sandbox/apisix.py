@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from reconciler.sandbox import apisix_listing
+from reconciler.sandbox import apisix_listing, apisix_secrets
 from reconciler.sandbox.apisix_configs import validate_configs
 from reconciler.sandbox.apisix_crypto import Keyring
 from reconciler.sandbox.apisix_info import plugins_endpoint, schema_endpoint
@@ -27,7 +27,7 @@ from reconciler.sandbox.apisix_resources import (
     STREAM_ROUTES,
     ApiError,
     Entry,
-    Kind,
+    ResourceType,
     bad,
     dumps,
     forbidden_times,
@@ -138,6 +138,8 @@ class ApisixEmulator(ApisixStore):
             return _json(status, body)
         if head == STREAM_ROUTES:
             raise bad("stream mode is disabled, can not add stream routes")
+        if head == "secrets":
+            parts = [head, *apisix_secrets.join_id(parts[1:])]
         kind = KINDS.get(head)
         if kind is None or head == "credentials":
             raise ApiError(404, {"error_msg": f"Unsupported resource type: {head}"})
@@ -164,7 +166,7 @@ class ApisixEmulator(ApisixStore):
             body["description"] = reason
         return _raw(401, dumps(body) + b"\n", list(JSON_HEADERS))
 
-    def _resource(self, request: Request, kind: Kind, obj_id: str | None, sub: list[str]) -> Response:
+    def _resource(self, request: Request, kind: ResourceType, obj_id: str | None, sub: list[str]) -> Response:
         method = request.method
         if method not in ("GET", "PUT", "POST", "PATCH", "DELETE"):
             raise ApiError(404, {"error_msg": "not found"})
@@ -195,10 +197,10 @@ class ApisixEmulator(ApisixStore):
         return _raw(200, apisix_listing.render(items, total, as_object))
 
     # ------------------------------------------------------------------ writes
-    def _key(self, kind: Kind, obj_id: str) -> str:
+    def _key(self, kind: ResourceType, obj_id: str) -> str:
         return f"/apisix/{kind.segment}/{obj_id}"
 
-    def _write(self, request: Request, kind: Kind, url_id: str | None) -> Response:
+    def _write(self, request: Request, kind: ResourceType, url_id: str | None) -> Response:
         conf = parse_body(request, "missing configurations")
         if not isinstance(conf, dict):
             raise bad(f"invalid configuration: wrong type: expected object, got {lua_type(conf)}")
@@ -225,7 +227,7 @@ class ApisixEmulator(ApisixStore):
         entry = self._store(kind, key, conf)
         return _json(200 if existed else 201, {"key": key, "value": entry.value})
 
-    def _check_id(self, method: str, kind: Kind, url_id: str | None, conf: dict[str, Any]) -> Any:
+    def _check_id(self, method: str, kind: ResourceType, url_id: str | None, conf: dict[str, Any]) -> Any:
         if method == "POST":
             if url_id is not None or conf.get("id") is not None:
                 raise bad(f"wrong {kind.noun} id, do not need it")
@@ -238,7 +240,7 @@ class ApisixEmulator(ApisixStore):
         conf["id"] = obj_id
         return obj_id
 
-    def _write_metadata(self, kind: Kind, name: str | None, conf: dict[str, Any]) -> Response:
+    def _write_metadata(self, kind: ResourceType, name: str | None, conf: dict[str, Any]) -> Response:
         if not name:
             raise bad("missing plugin name")
         self.checker.check(kind, conf, name)
@@ -248,7 +250,7 @@ class ApisixEmulator(ApisixStore):
         entry = self._store(kind, key, conf)
         return _json(200 if existed else 201, {"key": key, "value": entry.value})
 
-    def _patch(self, request: Request, kind: Kind, obj_id: str | None, sub: list[str]) -> Response:
+    def _patch(self, request: Request, kind: ResourceType, obj_id: str | None, sub: list[str]) -> Response:
         if obj_id is None:
             raise bad(f"missing {kind.noun} id")
         conf = parse_body(request, "missing new configuration")
@@ -286,7 +288,7 @@ class ApisixEmulator(ApisixStore):
         return _json(200, {"key": old.key, "value": entry.value})
 
     # ------------------------------------------------------------------ deletes
-    def _delete(self, request: Request, kind: Kind, obj_id: str | None) -> Response:
+    def _delete(self, request: Request, kind: ResourceType, obj_id: str | None) -> Response:
         if obj_id is None:
             raise bad(f"missing {kind.noun} id")
         segment = kind.segment

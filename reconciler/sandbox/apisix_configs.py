@@ -14,8 +14,8 @@ included, on a whole declarative config without writing anything.  Clients (``ad
 * 200 ``{}`` when all is valid, else 400 ``{"error_msg": "Configuration validation failed", ...}``.
 
 Real APISIX walks the resource types in Lua hash order; the emulator uses ``RESOURCE_KEYS``.
-Types the emulator does not serve (``stream_routes``; ``secrets`` unless its kind exists) are
-accepted unchecked, which docs/emulator-fidelity.md records.
+Types the emulator does not serve (``stream_routes``, ``plugins``) are accepted unchecked, which
+docs/emulator-fidelity.md records.
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ from __future__ import annotations
 import copy
 import json
 from typing import Any
-
-import yaml
 
 from reconciler.sandbox.apisix_jsonschema import lua_type
 from reconciler.sandbox.apisix_resources import KINDS, MAX_BODY, ApiError, bad
@@ -44,6 +42,8 @@ def _body(request: Request) -> Any:
     if not raw:
         raise bad("invalid request body: empty request body")
     if (request.headers.get("content-type") or "application/json").startswith("application/yaml"):
+        import yaml  # only YAML bodies need it; the sandbox starts without it
+
         try:
             data = yaml.safe_load(raw)
         except yaml.YAMLError:

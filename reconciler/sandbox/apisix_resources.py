@@ -22,8 +22,11 @@ NO_POST_PATCH = frozenset({"GET", "PUT", "DELETE"})
 
 
 @dataclass(frozen=True)
-class Kind:
-    """One resource kind.  ``segment`` is the URL segment and the etcd directory."""
+class ResourceType:
+    """One Admin API resource type.  ``segment`` is the URL segment and the etcd directory.
+
+    Named apart from ``reconciler.state.kinds.Kind``, the tool's own kinds, which it must not mirror.
+    """
 
     segment: str
     noun: str
@@ -33,18 +36,19 @@ class Kind:
     timestamps: bool = True
 
 
-KINDS: dict[str, Kind] = {k.segment: k for k in (
-    Kind("routes", "route", "route", ALL),
-    Kind("services", "service", "service", ALL),
-    Kind("upstreams", "upstream", "upstream", ALL),
-    Kind("consumers", "consumer", "consumer", NO_POST_PATCH, plugin_type="consumer"),
-    Kind("credentials", "credential", "credential", NO_POST_PATCH, plugin_type="consumer"),
-    Kind("consumer_groups", "consumer group", "consumer_group", NO_POST),
-    Kind("plugin_configs", "plugin config", "plugin_config", NO_POST),
-    Kind("global_rules", "global rule", "global_rule", NO_POST),
-    Kind("ssls", "ssl", "ssl", ALL),
-    Kind("protos", "proto", "proto", frozenset({"GET", "PUT", "POST", "DELETE"})),
-    Kind("plugin_metadata", "plugin_metadata", "", NO_POST_PATCH, plugin_type="metadata",
+KINDS: dict[str, ResourceType] = {k.segment: k for k in (
+    ResourceType("routes", "route", "route", ALL),
+    ResourceType("services", "service", "service", ALL),
+    ResourceType("upstreams", "upstream", "upstream", ALL),
+    ResourceType("consumers", "consumer", "consumer", NO_POST_PATCH, plugin_type="consumer"),
+    ResourceType("credentials", "credential", "credential", NO_POST_PATCH, plugin_type="consumer"),
+    ResourceType("consumer_groups", "consumer group", "consumer_group", NO_POST),
+    ResourceType("plugin_configs", "plugin config", "plugin_config", NO_POST),
+    ResourceType("global_rules", "global rule", "global_rule", NO_POST),
+    ResourceType("ssls", "ssl", "ssl", ALL),
+    ResourceType("protos", "proto", "proto", frozenset({"GET", "PUT", "POST", "DELETE"})),
+    ResourceType("secrets", "secret", "", NO_POST),  # see apisix_secrets
+    ResourceType("plugin_metadata", "plugin_metadata", "", NO_POST_PATCH, plugin_type="metadata",
          timestamps=False),
 )}
 STREAM_ROUTES = "stream_routes"
@@ -101,6 +105,13 @@ def merge_patch(old: Any, new: Any) -> Any:
     return out
 
 
+def _no_constant(token: str) -> Any:
+    """``NaN``/``Infinity`` are not JSON (RFC 8259 section 6), and a stored one would make every
+    later GET an invalid JSON answer.  Python's parser takes them; a JSON parser must not.  Not
+    checked against a real APISIX (none runs here): the error text is the one for any bad token."""
+    raise json.JSONDecodeError(f"invalid number {token}", token, 0)
+
+
 def parse_body(request: Request, missing: str) -> Any:
     """The JSON request body, or the 400 APISIX gives for a missing, oversized or invalid one."""
     raw = request.body
@@ -110,7 +121,7 @@ def parse_body(request: Request, missing: str) -> Any:
     if not raw.strip():
         raise bad(missing)
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_no_constant)
     except ValueError as exc:
         pos = getattr(exc, "pos", 0) + 1
         raise ApiError(400, {"error_msg": f"invalid request body: Expected value but found invalid "

@@ -16,7 +16,7 @@ from typing import Any
 
 from reconciler.sandbox.apisix_crypto import Keyring
 from reconciler.sandbox.apisix_plugins import PluginRegistry
-from reconciler.sandbox.apisix_resources import KINDS, Entry, Kind
+from reconciler.sandbox.apisix_resources import KINDS, Entry, ResourceType
 
 
 class ApisixStore:
@@ -82,9 +82,11 @@ class ApisixStore:
     def _store_id(key: str, segment: str) -> str:
         if segment == "credentials":
             return key.removeprefix("/apisix/consumers/")
+        if segment == "secrets":  # "<manager>/<id>"
+            return key.removeprefix("/apisix/secrets/")
         return key.rsplit("/", 1)[1]
 
-    def _crypt_plugins(self, value: dict[str, Any], kind: Kind, *, decrypt: bool) -> None:
+    def _crypt_plugins(self, value: dict[str, Any], kind: ResourceType, *, decrypt: bool) -> None:
         plugins = value.get("plugins")
         if not isinstance(plugins, dict) or not self.keyring.enabled:
             return
@@ -109,7 +111,7 @@ class ApisixStore:
         self.revision += 1
         return self.revision
 
-    def _store(self, kind: Kind, key: str, conf: dict[str, Any]) -> Entry:
+    def _store(self, kind: ResourceType, key: str, conf: dict[str, Any]) -> Entry:
         """Encrypt ``conf``'s secrets and store it at a new revision."""
         self._encrypt(kind, key, conf)
         segment = kind.segment
@@ -127,7 +129,7 @@ class ApisixStore:
         """``aes_encrypt_pkey``: only PEM text (``---`` prefix) is encrypted, so ciphertext stays as is."""
         return self.keyring.encrypt(value) if isinstance(value, str) and value.startswith("---") else value
 
-    def _encrypt(self, kind: Kind, key: str, conf: dict[str, Any]) -> None:
+    def _encrypt(self, kind: ResourceType, key: str, conf: dict[str, Any]) -> None:
         if kind.segment == "plugin_metadata":
             self.keyring.apply(conf, self.plugins.encrypt_fields(key.rsplit("/", 1)[1], "metadata"),
                                decrypt=False)

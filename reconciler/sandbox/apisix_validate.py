@@ -17,15 +17,18 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
+from reconciler.sandbox import apisix_secrets
 from reconciler.sandbox.apisix_jsonschema import validate
 from reconciler.sandbox.apisix_plugins import PluginRegistry
-from reconciler.sandbox.apisix_resources import Entry, Kind, bad
+from reconciler.sandbox.apisix_resources import Entry, ResourceType, bad
 from reconciler.sandbox.apisix_schemas import HASH_HEADER_KEY, HASH_VARS_KEY, Schema
 
 Lookup = Callable[[str, str], "Entry | None"]
 Scan = Callable[[str], Iterable[Entry]]
 # plugin -> (consumer field holding the secret key, word used in the duplicate message)
-DUP_FIELDS = {"key-auth": "key", "basic-auth": "username", "jwt-auth": "key"}
+# (apisix/consumer.lua 3.18.0, the table before check_duplicate_key)
+DUP_FIELDS = {"key-auth": "key", "basic-auth": "username", "jwt-auth": "key", "hmac-auth": "key_id",
+              "ldap-auth": "user_dn", "ldap-auth-advanced": "user_dn"}
 
 
 def tostring(value: Any) -> str:
@@ -48,7 +51,7 @@ class Checker:
         self.scan = scan
         self.references = True
 
-    def check(self, kind: Kind, conf: dict[str, Any], obj_id: str, parent: str | None = None,
+    def check(self, kind: ResourceType, conf: dict[str, Any], obj_id: str, parent: str | None = None,
               *, references: bool = True) -> None:
         """Check ``conf`` as a write of ``kind`` with id ``obj_id`` (``parent``: credential owner).
         ``references=False`` is ``opts.skip_references_check`` (``/configs/validate``)."""
@@ -58,7 +61,7 @@ class Checker:
         finally:
             self.references = True
 
-    def _check(self, kind: Kind, conf: dict[str, Any], obj_id: str, parent: str | None) -> None:
+    def _check(self, kind: ResourceType, conf: dict[str, Any], obj_id: str, parent: str | None) -> None:
         target = conf if self.legacy else copy.deepcopy(conf)
         segment = kind.segment
         if segment == "routes":
@@ -85,6 +88,8 @@ class Checker:
             self._ssl(target)
         elif segment == "plugin_metadata":
             self._metadata(target, obj_id)
+        elif segment == "secrets":
+            apisix_secrets.check(target, obj_id)
         else:
             self._schema(kind.schema, target)
             self._plugins(target.get("plugins"), "main")
@@ -162,8 +167,19 @@ class Checker:
             if self.plugins.get(name) is None:
                 raise bad(f"{prefix}unknown plugin [{name}]")
             err = self.plugins.check(name, conf, schema_type)
+            if err is None and name == "file-logger" and schema_type == "main" and self.version >= (3, 15):
+                err = self._file_logger_path(conf)
             if err:
                 raise bad(f"{prefix}failed to check the configuration of plugin {name} err: {err}")
+
+    def _file_logger_path(self, conf: dict[str, Any]) -> str | None:
+        """file-logger.lua ``get_configured_path``: a path in the config or in its plugin metadata."""
+        if conf.get("path"):
+            return None
+        meta = self.lookup("plugin_metadata", "file-logger")
+        if meta is not None and meta.plain.get("path"):
+            return None
+        return 'property "path" is not set in either the plugin conf or the metadata'
 
     def _credential(self, conf: dict[str, Any], cred_id: str, username: str) -> None:
         self._schema("credential", conf)
@@ -243,13 +259,14 @@ class Checker:
     def in_use(self, segment: str, obj_id: str) -> None:
         """The delete-time reference check (spec §4.7): raise the "still using it" 400."""
         rules = {
-            "upstreams": ("can not delete this upstream", [("routes", "route", "upstream_id"),
-                                                           ("services", "service", "upstream_id")]),
             "services": ("can not delete this service directly", [("routes", "route", "service_id")]),
             "plugin_configs": ("can not delete this plugin config",
                                [("routes", "route", "plugin_config_id")]),
             "consumer_groups": ("can not delete this consumer group", [("consumers", "consumer", "group_id")]),
         }
+        if segment == "upstreams":
+            self._upstream_in_use(obj_id)
+            return
         if segment not in rules:
             return
         message, users = rules[segment]
@@ -259,3 +276,25 @@ class Checker:
                 if ref is not None and tostring(ref) == obj_id:
                     name = entry.value.get("username") if user_segment == "consumers" else entry.value.get("id")
                     raise bad(f"{message}, {noun} [{tostring(name)}] is still using it now")
+
+    def _upstream_in_use(self, up_id: str) -> None:
+        """upstreams.lua ``delete_checker``: per resource, a traffic-split ``upstream_id`` first, then
+        (routes and services only) its own ``upstream_id``."""
+        for segment, noun, only_plugin in (("routes", "route", False), ("services", "service", False),
+                                           ("plugin_configs", "plugin_config", True),
+                                           ("consumers", "consumer", True),
+                                           ("consumer_groups", "consumer_group", True),
+                                           ("global_rules", "global_rules", True)):
+            for entry in self.scan(segment):
+                value = entry.value
+                name = tostring(value.get("id", value.get("username")))
+                split = (value.get("plugins") or {}).get("traffic-split")
+                rules = split.get("rules") if isinstance(split, dict) else None
+                for rule in rules if isinstance(rules, list) else []:
+                    for wu in (rule.get("weighted_upstreams") or []) if isinstance(rule, dict) else []:
+                        if isinstance(wu, dict) and wu.get("upstream_id") is not None \
+                                and tostring(wu["upstream_id"]) == up_id:
+                            raise bad(f"can not delete this upstream, plugin in {noun} [{name}] is still using it now")
+                ref = value.get("upstream_id")
+                if not only_plugin and ref is not None and tostring(ref) == up_id:
+                    raise bad(f"can not delete this upstream, {noun} [{name}] is still using it now")

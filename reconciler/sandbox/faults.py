@@ -22,15 +22,38 @@ import asyncio
 import json
 import random
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
-
-if TYPE_CHECKING:
-    from reconciler.sandbox.http import Request, Response
+from typing import Any, Literal, Protocol
 
 CONTROL_PATH = "/__sandbox/faults"
 
 Effect = Literal["status", "latency", "reset", "reset_after", "in_use", "truncate"]
 GENERIC: frozenset[str] = frozenset({"status", "latency", "reset"})
+
+
+class Asked(Protocol):
+    """The parts of a request fault rules look at (``sandbox.http.Request`` has them)."""
+
+    @property
+    def method(self) -> str: ...
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def body(self) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class Injected:
+    """What a fault answers instead of the emulator: a JSON answer, or a dropped connection.
+
+    Plain data, so that this module needs nothing from the HTTP server that consults it.
+    """
+
+    status: int = 0
+    body: Any = None
+    headers: tuple[tuple[str, str], ...] = ()
+    reset: bool = False
 
 
 @dataclass
@@ -110,10 +133,8 @@ class FaultInjector:
                 return rule
         return None
 
-    async def before(self, request: Request) -> Response | None:
+    async def before(self, request: Asked) -> Injected | None:
         """Answer control requests, apply generic faults; None lets the emulator answer."""
-        from reconciler.sandbox.http import Response
-
         if request.path.startswith(CONTROL_PATH):
             return self._control(request)
         for rule in self.rules:
@@ -126,22 +147,20 @@ class FaultInjector:
                 await asyncio.sleep(rule.delay)
                 continue
             if rule.effect == "reset":
-                return Response(0, reset=True)
-            headers: list[tuple[str, str]] = []
+                return Injected(reset=True)
+            headers: tuple[tuple[str, str], ...] = ()
             if rule.retry_after is not None:
-                headers.append(("Retry-After", f"{rule.retry_after:g}"))
+                headers = (("Retry-After", f"{rule.retry_after:g}"),)
             body = rule.body if rule.body is not None else {"error_msg": f"injected fault {rule.status}"}
-            return Response.json(rule.status, body, headers)
+            return Injected(rule.status, body, headers)
         return None
 
-    def _control(self, request: Request) -> Response:
-        from reconciler.sandbox.http import Response
-
+    def _control(self, request: Asked) -> Injected:
         if request.method == "GET":
-            return Response.json(200, {"rules": [r.public() for r in self.rules], "counts": self.counts})
+            return Injected(200, {"rules": [r.public() for r in self.rules], "counts": self.counts})
         if request.method == "DELETE":
             self.clear()
-            return Response.json(200, {"rules": [], "counts": {}})
+            return Injected(200, {"rules": [], "counts": {}})
         if request.method == "POST":
             try:
                 spec = json.loads(request.body or b"{}")
@@ -150,6 +169,6 @@ class FaultInjector:
                     spec.pop(private, None)
                 rule = self.add(effect, **spec)
             except (ValueError, KeyError, TypeError) as exc:
-                return Response.json(400, {"error_msg": f"bad fault rule: {exc}"})
-            return Response.json(201, rule.public())
-        return Response.json(405, {"error_msg": "use GET, POST or DELETE"})
+                return Injected(400, {"error_msg": f"bad fault rule: {exc}"})
+            return Injected(201, rule.public())
+        return Injected(405, {"error_msg": "use GET, POST or DELETE"})

@@ -148,13 +148,17 @@ class _Protocol(asyncio.Protocol):
             body = bytes(self.buffer[start : start + length])
             consumed = start + length
         del self.buffer[:consumed]
-        split = urlsplit(target)
+        if target.startswith("/"):  # origin form; urlsplit would read "//a/b" as a host
+            raw_path, _, raw_query = target.partition("?")
+        else:
+            split = urlsplit(target)
+            raw_path, raw_query = split.path, split.query
         return Request(
             method=method.upper(),
             target=target,
-            path=unquote(split.path),
-            raw_query=split.query,
-            query=parse_qs(split.query, keep_blank_values=True),
+            path=unquote(raw_path),
+            raw_query=raw_query,
+            query=parse_qs(raw_query, keep_blank_values=True),
             headers=headers,
             body=body,
             peer=self.peer,
@@ -257,8 +261,10 @@ class HTTPServer:
                 response = Response.json(500, {"error_msg": f"emulator error: {type(exc).__name__}: {exc}"})
             if self.faults.take("reset_after", request.method, request.path) is not None:
                 return Response(0, reset=True)  # handled, but the answer is lost
+        elif injected.reset:
+            response = Response(0, reset=True)
         else:
-            response = injected
+            response = Response.json(injected.status, injected.body, list(injected.headers))
         if self.server_header and not any(k.lower() == "server" for k, _ in response.headers):
             response.headers.append(("Server", self.server_header))
         return response

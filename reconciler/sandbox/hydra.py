@@ -7,6 +7,11 @@ trip: server defaults that cause false drift, a secret that is hashed and never 
 binary needs a Go build; this emulator starts in milliseconds, keeps its state in plain dicts
 on one asyncio loop (so no locks), can snapshot and restore that state, and serves the public
 ``/oauth2/token`` client-credentials grant so that a test can prove a rotated secret works.
+For the browser login that a gateway runs, it also serves the authorization-code flow:
+``hydra_flow`` (``/oauth2/auth``), ``hydra_challenges`` (login, consent and logout requests on
+the admin port), ``hydra_grants`` (codes, tokens, ID tokens) and ``hydra_oidc`` (discovery,
+JWKS, userinfo, introspection, logout); ``set_login_urls`` is Hydra's ``urls.login``/``consent``/
+``logout`` and the issuer is the public URL (``set_public_url``).
 
 Secrets are hashed with PBKDF2-SHA256 and a per-client salt, like Hydra 2.x.  Real Hydra uses
 25,000 rounds; the default here is ``hash_iterations=1000`` so that seeding 10,000 clients
@@ -30,6 +35,7 @@ from urllib.parse import quote
 
 from reconciler.sandbox.faults import FaultInjector
 from reconciler.sandbox.http import HTTPServer, Request, Response
+from reconciler.sandbox.hydra_challenges import ChallengeAdmin
 from reconciler.sandbox.hydra_flow import FlowPort
 from reconciler.sandbox.hydra_grants import Grants
 from reconciler.sandbox.hydra_json import dumps, rfc3339_nano, rfc3339_seconds, time_to_utc
@@ -52,10 +58,10 @@ from reconciler.sandbox.hydra_wire import (
     error_response,
     gate,
     generate_secret,
+    go_redirect,
     go_response,
     hash_secret,
     health,
-    html_escape,
     json_response,
     plain_response,
     verify_secret,
@@ -77,7 +83,7 @@ ROUTE_404_HTML = ("<!DOCTYPE html>\n<html lang=\"en\">\n  <head><meta charset=\"
 
 
 class HydraEmulator:
-    """Ory Hydra's admin API (and a minimal public token endpoint) over plain in-memory dicts.
+    """Ory Hydra's admin API and public port (tokens and the login flow) over plain in-memory dicts.
 
     ``handle_admin`` and ``handle_public`` are the two ports' handlers; ``servers()`` wraps them
     in ``HTTPServer`` objects sharing ``faults``.  ``version`` is ``"2.3.0"`` (default) or
@@ -105,6 +111,7 @@ class HydraEmulator:
         self.flow = FlowPort(self)
         self.grants = Grants(self)
         self.oidc = OIDCPort(self)
+        self.challenges = ChallengeAdmin(self)
         self._login_urls: tuple[str, str, str] | None = None
 
     # --- wiring ------------------------------------------------------------------------------
@@ -231,7 +238,7 @@ class HydraEmulator:
         allowed = routes.get(rest)
         if allowed is None:
             return self._route_not_found()
-        return gate(request, allowed) or self.flow.admin(request, rest[len("/auth"):])
+        return gate(request, allowed) or self.challenges.admin(request, rest[len("/auth"):])
 
     def _allowed(self, rest: str) -> str | None:
         parts = rest.split("/")[1:] if rest else []
@@ -250,12 +257,9 @@ class HydraEmulator:
         target = request.path.rstrip("/")
         if request.raw_query:
             target += "?" + request.raw_query
-        headers = [("Location", target)]
         if request.method == "GET":
-            headers.append(("Content-Type", "text/html; charset=utf-8"))
-            body = f'<a href="{html_escape(target)}">Moved Permanently</a>.\n\n'.encode()
-            return go_response(301, body, headers)
-        return go_response(308, b"", headers)
+            return go_redirect(301, target, body=True)
+        return go_redirect(308, target, body=False)
 
     def _routed(self, request: Request, rest: str) -> Response | None:
         """The router's answer when ``rest`` (after ``/clients``) is not a route for this method."""
@@ -274,12 +278,7 @@ class HydraEmulator:
         location = self._base(self._admin_url, self._admin_server) + "admin/clients" + rest
         if request.raw_query:
             location += "?" + request.raw_query
-        headers = [NO_CACHE, ("Location", location)]
-        body = b""
-        if request.method in ("GET", "HEAD"):
-            headers.append(("Content-Type", "text/html; charset=utf-8"))
-            body = f'<a href="{html_escape(location)}">Temporary Redirect</a>.\n\n'.encode()
-        return go_response(307, body, headers)
+        return go_redirect(307, location, body=request.method in ("GET", "HEAD"), extra=[NO_CACHE])
 
     def _clients(self, request: Request, rest: str) -> Response:
         method = request.method

@@ -10,24 +10,26 @@ page; then response type, scope, audience, state: errors go back to the client w
 and Hydra's ``consent/strategy_default.go``; every answer shape is pinned by
 ``tests/e2e/test_hydra_flow_differential.py`` against the real v2.3.0 binary.
 
-What is left out (see docs/emulator-fidelity.md): CSRF cookies, ``prompt``/``max_age``,
-request objects, pairwise subjects and challenge expiry; logout is in ``hydra_oidc``.
+Like Hydra, each step sets a CSRF cookie (one per client) and the way back checks it, so a
+client that drops cookies fails here as it does on real Hydra (``request_forbidden``).
+What is left out (see docs/emulator-fidelity.md): ``prompt`` other than ``login``,
+``max_age``, request objects, pairwise subjects and challenge expiry.  The admin side (get,
+accept, reject, revoke sessions) is in ``hydra_challenges``; logout is in ``hydra_oidc``.
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 import uuid
-from dataclasses import dataclass, field
+import zlib
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from reconciler.sandbox.http import Request, Response
-from reconciler.sandbox.hydra_model import ClientError
 from reconciler.sandbox.hydra_public import INVALID_CLIENT, INVALID_REQUEST, INVALID_SCOPE, wildcard_match
-from reconciler.sandbox.hydra_wire import NO_CACHE, go_response, html_escape
+from reconciler.sandbox.hydra_wire import NO_CACHE, go_redirect, go_response
 
 if TYPE_CHECKING:
     from reconciler.sandbox.hydra import HydraEmulator
@@ -36,13 +38,8 @@ SESSION_COOKIE = "ory_hydra_session_dev"
 UNSUPPORTED_RESPONSE_TYPE = "The authorization server does not support obtaining a token using this method."
 INVALID_STATE = ("The state is missing or does not have enough characters and is therefore considered too weak. "
                  "Request parameter 'state' must be at least be 8 characters long to ensure sufficient entropy.")
-NOT_FOUND = ClientError(404, "Not Found", "Unable to locate the requested resource")
 MIN_ENTROPY = 8
-
-
-def _missing(name: str) -> ClientError:
-    return ClientError(400, "invalid_request", f"{INVALID_REQUEST} Query parameter '{name}' is not defined but "
-                       "should have been.")
+CSRF_MAX_AGE = 1800
 
 
 @dataclass
@@ -58,6 +55,9 @@ class Flow:
     login_challenge: str = field(default_factory=lambda: secrets.token_urlsafe(48))
     login_skip: bool = False
     subject: str = ""
+    remembered_subject: str = ""
+    login_csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    consent_csrf: str = ""
     login_verifier: str = ""
     login: dict[str, Any] | None = None
     consent_challenge: str = ""
@@ -79,9 +79,18 @@ class _Redirect(Exception):
 
 def found(location: str, extra: list[tuple[str, str]] | None = None) -> Response:
     """Go's ``http.Redirect`` with 302: a tiny HTML body naming the target."""
-    body = f'<a href="{html_escape(location)}">Found</a>.\n\n'.encode()
-    headers = [NO_CACHE, ("Content-Type", "text/html; charset=utf-8"), ("Location", location), *(extra or [])]
-    return go_response(302, body, headers)
+    return go_redirect(302, location, body=True, extra=[NO_CACHE, *(extra or [])])
+
+
+def csrf_name(kind: str, client_id: str) -> str:
+    """The CSRF cookie of a login or consent step, one per client as in Hydra v2."""
+    return f"ory_hydra_{kind}_csrf_dev_{zlib.crc32(client_id.encode())}"
+
+
+def csrf_cookie(kind: str, client_id: str, value: str) -> tuple[str, str]:
+    """The ``Set-Cookie`` header of a CSRF cookie (lives as long as a challenge, 30 minutes)."""
+    return ("Set-Cookie", f"{csrf_name(kind, client_id)}={value}; Path=/; Max-Age={CSRF_MAX_AGE}; HttpOnly; "
+                          "SameSite=Lax")
 
 
 def see_other(uri: str, params: dict[str, str]) -> Response:
@@ -108,10 +117,13 @@ class FlowPort:
         """``GET /oauth2/auth``: validate, then step through login and consent."""
         params = {name: values[0] for name, values in request.query.items() if values}
         try:
-            if params.get("login_verifier"):
-                return self._after_login(request, params["login_verifier"])
-            if params.get("consent_verifier"):
-                return self._after_consent(params["consent_verifier"])
+            for kind in ("login", "consent"):
+                verifier = params.get(f"{kind}_verifier")
+                if verifier:  # fosite validates the request again on every pass
+                    checked = dict(params)
+                    self._validate(checked)
+                    flow = self._flow_by_verifier(verifier, kind, checked)
+                    return self._after_login(request, flow) if kind == "login" else self._after_consent(request, flow)
             return self._start(request, params)
         except _Redirect as stop:
             return stop.response
@@ -173,26 +185,33 @@ class FlowPort:
                     session_id=str(uuid.uuid4()))
         session = self.sessions.get(request.cookies.get(SESSION_COOKIE, ""))
         if session is not None and "login" not in params.get("prompt", "").split():
-            flow.session_id, flow.login_skip, flow.subject = request.cookies[SESSION_COOKIE], True, session["subject"]
+            flow.session_id, flow.login_skip = request.cookies[SESSION_COOKIE], True
+            flow.subject = flow.remembered_subject = session["subject"]
         self.flows[flow.login_challenge] = flow
         target = self.emulator.login_url
-        return found(target + ("&" if "?" in target else "?") + urlencode({"login_challenge": flow.login_challenge}))
+        return found(target + ("&" if "?" in target else "?") + urlencode({"login_challenge": flow.login_challenge}),
+                     [csrf_cookie("login", flow.client_id, flow.login_csrf)])
 
-    def _return_url(self, flow: Flow, name: str, verifier: str) -> str:
+    def return_url(self, flow: Flow, name: str, verifier: str) -> str:
+        """Where the browser goes back to ``/oauth2/auth`` with a verifier (parameters sorted, as Go's)."""
         params = {k: v for k, v in flow.params.items() if k not in ("login_verifier", "consent_verifier")}
         params[name] = verifier
         return self.emulator.issuer + "oauth2/auth?" + urlencode(sorted(params.items()))
 
-    def _flow_by_verifier(self, verifier: str, kind: str) -> Flow:
+    def _flow_by_verifier(self, verifier: str, kind: str, params: dict[str, str]) -> Flow:
         flow = self.flows.get(verifier)
-        if flow is None or getattr(flow, f"{kind}_verifier") != verifier or flow.done:
-            raise self._error_page("invalid_request", f"{INVALID_REQUEST} The {kind} verifier has already been "
-                                   "used, has not been granted, or is invalid.")
-        return flow
+        if flow is not None and getattr(flow, f"{kind}_verifier") == verifier and not flow.done:
+            return flow
+        if flow is not None:
+            why = "has already been used"
+        else:  # Hydra's two texts for a verifier it cannot decrypt
+            why = "is invalid" if kind == "login" else "has already been used, has not been granted, or is invalid"
+        raise _Redirect(see_other(params["redirect_uri"], {
+            "error": "access_denied", "error_description": "The resource owner or authorization server denied the "
+            f"request. The {kind} verifier {why}.", "state": params.get("state", "")}))
 
     def _denied(self, flow: Flow) -> _Redirect:
         error = flow.error or {}
-        flow.done = True
         return _Redirect(see_other(flow.params.get("redirect_uri") or self._registered(flow)[0], {
             "error": error.get("error") or "request_denied",
             "error_description": error.get("error_description") or "",
@@ -202,14 +221,16 @@ class FlowPort:
         record = self.emulator.clients.get(flow.client_id)
         return list(record["client"]["redirect_uris"] or [""]) if record else [""]
 
-    def _after_login(self, request: Request, verifier: str) -> Response:
-        flow = self._flow_by_verifier(verifier, "login")
-        if flow.error is not None:
-            raise self._denied(flow)
+    def _after_login(self, request: Request, original: Flow) -> Response:
+        self._check_csrf(request, "login", original, original.login_csrf)
+        if original.error is not None:
+            raise self._denied(original)
+        # Hydra v2's login verifier carries the flow itself and can be replayed until the consent
+        # step ends the flow: each use starts a consent of its own.
+        flow = replace(original)
         login = flow.login or {}
-        flow.login_verifier = ""
-        self.flows.pop(verifier, None)
-        extra: list[tuple[str, str]] = []
+        flow.consent_csrf = secrets.token_urlsafe(24)
+        extra = [csrf_cookie("consent", flow.client_id, flow.consent_csrf)]
         now = int(time.time())
         if flow.login_skip:
             flow.auth_time = int(self.sessions.get(flow.session_id, {}).get("auth_time", now))
@@ -233,112 +254,22 @@ class FlowPort:
         location = target + ("&" if "?" in target else "?") + urlencode({"consent_challenge": flow.consent_challenge})
         return found(location, extra)
 
-    def _after_consent(self, verifier: str) -> Response:
-        flow = self._flow_by_verifier(verifier, "consent")
+    def _check_csrf(self, request: Request, kind: str, flow: Flow, expected: str) -> None:
+        """Hydra's CSRF cookie check on the way back from the login or consent app."""
+        got = request.cookies.get(csrf_name(kind, flow.client_id), "")
+        if got == expected:
+            return
+        why = ("No CSRF value available in the session cookie." if not got else
+               "The CSRF value from the token does not match the CSRF value from the data store.")
+        raise _Redirect(see_other(flow.params["redirect_uri"], {
+            "error": "request_forbidden", "error_description": f"The request is not allowed. {why}",
+            "state": flow.params.get("state", "")}))
+
+    def _after_consent(self, request: Request, flow: Flow) -> Response:
+        flow.done = True  # spent before the CSRF check, as on real Hydra
+        self._check_csrf(request, "consent", flow, flow.consent_csrf)
         if flow.error is not None:
             raise self._denied(flow)
-        flow.done = True
-        self.flows.pop(verifier, None)
         consent = flow.consent or {}
-        outcome = self.emulator.grants.authorize(flow, consent)
-        if "error" in outcome:
-            return see_other(flow.params["redirect_uri"], {**outcome, "state": flow.params.get("state", "")})
+        outcome = self.emulator.grants.authorize(flow, consent)  # a code, or fosite's PKCE refusal
         return see_other(flow.params["redirect_uri"], {**outcome, "state": flow.params.get("state", "")})
-
-    # --- admin port ----------------------------------------------------------------------
-
-    def admin(self, request: Request, rest: str) -> Response:
-        """``/admin/oauth2/auth/requests/...`` and ``/admin/oauth2/auth/sessions/...``."""
-        from reconciler.sandbox.hydra_wire import error_response, json_response
-
-        try:
-            if rest.startswith("/sessions/"):
-                return self._revoke_sessions(request, rest[len("/sessions/"):])
-            kind, _, action = rest[len("/requests/"):].partition("/")
-            return json_response(200, json.dumps(self._request_action(request, kind, action),
-                                                 separators=(",", ":")))
-        except ClientError as err:
-            return error_response(err)
-
-    def _request_action(self, request: Request, kind: str, action: str) -> dict[str, Any]:
-        challenge = request.arg(f"{kind}_challenge") or request.arg("challenge") or ""
-        if not challenge:
-            raise _missing("challenge")
-        if kind == "logout":
-            return self.emulator.oidc.logout_action(challenge, action)
-        flow = self.flows.get(challenge)
-        if flow is None or getattr(flow, f"{kind}_challenge") != challenge:
-            raise NOT_FOUND
-        if not action:
-            return self._describe(flow, kind)
-        body = self._json_body(request)
-        if action == "accept":
-            if kind == "login":
-                subject = str(body.get("subject") or "")
-                if not subject:
-                    raise ClientError(400, "invalid_request", f"{INVALID_REQUEST} Field 'subject' must not be empty.")
-                if flow.login_skip and subject != flow.subject:
-                    # Another user on a remembered session: Hydra restarts the flow with prompt=login.
-                    del self.flows[challenge]
-                    params = {**flow.params, "prompt": "login"}
-                    return {"redirect_to": self.emulator.issuer + "oauth2/auth?" + urlencode(sorted(params.items()))}
-                flow.subject, flow.login = subject, body
-            else:
-                flow.consent = body
-                if body.get("remember"):
-                    self.consents.append({"subject": flow.subject, "client_id": flow.client_id,
-                                          "grant_scope": list(body.get("grant_scope") or []),
-                                          "session_id": flow.session_id})
-        else:
-            flow.error = body
-        verifier = secrets.token_urlsafe(48)
-        setattr(flow, f"{kind}_verifier", verifier)
-        self.flows[verifier] = flow
-        return {"redirect_to": self._return_url(flow, f"{kind}_verifier", verifier)}
-
-    @staticmethod
-    def _json_body(request: Request) -> dict[str, Any]:
-        try:
-            body = json.loads(request.body or b"{}")
-        except ValueError:
-            raise ClientError(400, "invalid_request", f"{INVALID_REQUEST} Unable to decode body because: "
-                              "invalid JSON") from None
-        return body if isinstance(body, dict) else {}
-
-    def _describe(self, flow: Flow, kind: str) -> dict[str, Any]:
-        record = self.emulator.clients.get(flow.client_id)
-        client = json.loads(self.emulator.client_json(flow.client_id)) if record else {}
-        out: dict[str, Any] = {"challenge": getattr(flow, f"{kind}_challenge"), "requested_scope": flow.scope,
-                               "requested_access_token_audience": flow.audience,
-                               "skip": flow.login_skip if kind == "login" else flow.consent_skip,
-                               "subject": flow.subject, "oidc_context": {}, "client": client,
-                               "request_url": flow.request_url}
-        if kind == "login":
-            out["session_id"] = flow.session_id
-        else:
-            login = flow.login or {}
-            out.update({"login_challenge": flow.login_challenge, "login_session_id": flow.session_id,
-                        "acr": login.get("acr", ""), "amr": login.get("amr") or [],
-                        "context": login.get("context")})
-        return out
-
-    def _revoke_sessions(self, request: Request, which: str) -> Response:
-        subject = request.arg("subject") or ""
-        if which == "login":
-            sid = request.arg("sid") or ""
-            if not subject and not sid:
-                raise ClientError(400, "invalid_request", f"{INVALID_REQUEST} Either 'subject' or 'sid' query "
-                                  "parameters need to be defined.")
-            for key in [k for k, s in self.sessions.items() if k == sid or (subject and s["subject"] == subject)]:
-                del self.sessions[key]
-        else:
-            if not subject:
-                raise _missing("subject")
-            client, everything = request.arg("client") or "", request.arg("all") == "true"
-            if not client and not everything:
-                raise ClientError(400, "invalid_request", f"{INVALID_REQUEST} Query parameter both 'client' and "
-                                  "'all' is not defined but one of them should have been.")
-            self.consents = [c for c in self.consents
-                             if not (c["subject"] == subject and (everything or c["client_id"] == client))]
-            self.emulator.grants.revoke_subject(subject, None if everything else client)
-        return go_response(204, b"", [NO_CACHE])

@@ -14,7 +14,6 @@ to Hydra's (access and ID token 1 h, refresh 720 h, code 10 min) or the client's
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 import secrets
@@ -22,7 +21,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from reconciler.sandbox.hydra_keys import SigningKeys, at_hash
+from reconciler.sandbox.hydra_keys import SigningKeys, at_hash, b64url
 from reconciler.sandbox.hydra_public import INVALID_GRANT, INVALID_REQUEST, UNAUTHORIZED_CLIENT, OAuthError
 
 if TYPE_CHECKING:
@@ -129,8 +128,7 @@ class Grants:
         if _VERIFIER_BAD.search(verifier):
             raise _grant_error("The PKCE code verifier must only contain [a-Z], [0-9], '-', '.', '_', '~'.")
         if method == "S256":
-            digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-            matches = digest == challenge
+            matches = b64url(hashlib.sha256(verifier.encode()).digest()) == challenge
         else:
             matches = verifier == challenge
         if not matches:

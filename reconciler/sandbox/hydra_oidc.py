@@ -14,18 +14,22 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 from reconciler.sandbox.http import Request, Response
 from reconciler.sandbox.hydra_flow import SESSION_COOKIE, found
+from reconciler.sandbox.hydra_json import rfc3339_seconds
 from reconciler.sandbox.hydra_model import ClientError
-from reconciler.sandbox.hydra_public import INVALID_REQUEST
+from reconciler.sandbox.hydra_public import INVALID_REQUEST, read_form
 from reconciler.sandbox.hydra_wire import JSON_OK, NO_CACHE, gate, go_response, html_escape
 
 if TYPE_CHECKING:
     from reconciler.sandbox.hydra import HydraEmulator
 
+LOGOUT_LIFESPAN = 1800
+"""Seconds a logout request lives (Hydra's ``ttl.login_consent_request`` default, 30 min)."""
 LOGOUT_NOT_FOUND = ClientError(404, "Unable to locate the resource", "")
 UNAUTHORIZED = ("The request could not be authorized. Check that you provided valid credentials in the right "
                 "format.")
@@ -94,12 +98,6 @@ def _json(status: int, body: Any, content_type: tuple[str, str] = JSON_OK,
     return go_response(status, text.encode(), [NO_CACHE, content_type, *(extra or [])])
 
 
-def _form(request: Request) -> dict[str, list[str]]:
-    if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
-        return {}
-    return parse_qs(request.body.decode("utf-8", errors="replace"), keep_blank_values=True)
-
-
 class OIDCPort:
     """Discovery, keys, userinfo, introspection and logout over the flow's and grants' state."""
 
@@ -149,7 +147,7 @@ class OIDCPort:
         refused = gate(request, "OPTIONS, POST")
         if refused is not None:
             return refused
-        form = _form(request)
+        form = read_form(request)
         if not form:
             body = {"error": "invalid_request", "error_description": f"{INVALID_REQUEST} The POST body can not be "
                                                                      "empty."}
@@ -178,22 +176,25 @@ class OIDCPort:
         if session is None:
             return found(issuer + "oauth2/fallbacks/logout/callback")
         challenge = secrets.token_urlsafe(48)
-        self.logouts[challenge] = {"sid": sid, "subject": session["subject"],
-                                   "request_url": issuer.rstrip("/") + request.target}
+        now = time.time_ns()
+        self.logouts[challenge] = {"sid": sid, "subject": session["subject"], "request_url": request.target,
+                                   "expires_at": rfc3339_seconds(now + LOGOUT_LIFESPAN * 10**9),
+                                   "requested_at": rfc3339_seconds(now)}
         target = self.emulator.logout_url
         return found(target + ("&" if "?" in target else "?") + urlencode({"logout_challenge": challenge}))
 
-    def logout_action(self, challenge: str, action: str) -> dict[str, Any]:
+    def logout_action(self, challenge: str, action: str) -> dict[str, Any] | None:
         """``GET`` / ``PUT accept`` / ``PUT reject`` of ``/admin/oauth2/auth/requests/logout``."""
         entry = self.logouts.get(challenge)
         if entry is None or entry.get("accepted"):
             raise LOGOUT_NOT_FOUND
         if not action:
             return {"challenge": challenge, "subject": entry["subject"], "sid": entry["sid"],
-                    "request_url": entry["request_url"], "rp_initiated": False, "client": None}
+                    "request_url": entry["request_url"], "rp_initiated": False, "expires_at": entry["expires_at"],
+                    "requested_at": entry["requested_at"], "client": None}
         if action == "reject":
             del self.logouts[challenge]
-            return {}
+            return None
         verifier = secrets.token_urlsafe(48)
         entry["accepted"] = True
         self.logouts[verifier] = self.logouts.pop(challenge)

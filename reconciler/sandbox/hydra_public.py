@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote_plus
 
 from reconciler.sandbox.http import Request, Response
@@ -32,8 +32,43 @@ from reconciler.sandbox.hydra_wire import (
     plain_response,
 )
 
-if TYPE_CHECKING:
-    from reconciler.sandbox.hydra import HydraEmulator
+
+class TokenStore(Protocol):
+    """What the public port needs of the grant store (``hydra_grants.Grants``)."""
+
+    def revoke(self, client_id: str, token: str) -> None: ...
+
+    def exchange(self, client: dict[str, Any], form: dict[str, list[str]]) -> dict[str, Any]: ...
+
+    def refresh_grant(self, client: dict[str, Any], form: dict[str, list[str]]) -> dict[str, Any]: ...
+
+    def register_client_token(self, client_id: str, token: str, scope: list[str], audience: list[str],
+                              life: int) -> None: ...
+
+
+class BrowserFlow(Protocol):
+    """What the public port needs of the OpenID Connect pages (``hydra_oidc.OIDCPort``)."""
+
+    def handle(self, request: Request) -> Response: ...
+
+
+class ClientRegistry(Protocol):
+    """What the public port needs of the emulator (``hydra.HydraEmulator``), named here so that this
+    module does not import the emulator that imports it."""
+
+    @property
+    def v2(self) -> bool: ...
+
+    @property
+    def clients(self) -> dict[str, dict[str, Any]]: ...
+
+    @property
+    def grants(self) -> TokenStore: ...
+
+    @property
+    def oidc(self) -> BrowserFlow: ...
+
+    def check_secret(self, client_id: str, secret: str) -> bool: ...
 
 OIDC_PATHS = frozenset({"/.well-known/openid-configuration", "/.well-known/jwks.json", "/oauth2/auth",
                         "/userinfo", "/oauth2/sessions/logout", "/oauth2/fallbacks/error",
@@ -83,7 +118,7 @@ class OAuthError(Exception):
         self.description = description
 
 
-def _form(request: Request) -> dict[str, list[str]]:
+def read_form(request: Request) -> dict[str, list[str]]:
     """The form body, read only for ``application/x-www-form-urlencoded`` (as Go's ``ParseForm``)."""
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
         return {}
@@ -99,7 +134,7 @@ def _answer(status: int, body: dict[str, object]) -> Response:
 class PublicPort:
     """The public port: health, tokens for clients that prove their secret, revocation, registration."""
 
-    def __init__(self, emulator: HydraEmulator) -> None:
+    def __init__(self, emulator: ClientRegistry) -> None:
         self.emulator = emulator
 
     def handle(self, request: Request) -> Response:
@@ -163,7 +198,7 @@ class PublicPort:
         The emulator stores no tokens, so this is only the secret probe the spec describes.
         """
         try:
-            form = _form(request)
+            form = read_form(request)
             if not form:
                 raise OAuthError(400, "invalid_request", f"{INVALID_REQUEST} {NO_HANDLER}")
             try:
@@ -194,7 +229,7 @@ class PublicPort:
         return client
 
     def _grant(self, request: Request) -> Response:
-        form = _form(request)
+        form = read_form(request)
         if not form:
             raise OAuthError(400, "invalid_request", f"{INVALID_REQUEST} The POST body can not be empty.")
         grant = (form.get("grant_type") or [""])[0]

@@ -51,6 +51,19 @@ def html_escape(text: str) -> str:
             .replace('"', "&#34;").replace("'", "&#39;"))
 
 
+#: Go's ``http.StatusText`` for the redirects the emulator sends.
+REDIRECT_TEXT = {301: "Moved Permanently", 302: "Found", 307: "Temporary Redirect", 308: "Permanent Redirect"}
+
+
+def go_redirect(status: int, location: str, *, body: bool, extra: list[tuple[str, str]] | None = None) -> Response:
+    """Go's ``http.Redirect``: ``Location`` and, when ``body`` (GET and HEAD), a tiny HTML page naming it."""
+    headers = [("Location", location), *(extra or [])]
+    if not body:
+        return go_response(status, b"", headers)
+    headers.append(("Content-Type", "text/html; charset=utf-8"))
+    return go_response(status, f'<a href="{html_escape(location)}">{REDIRECT_TEXT[status]}</a>.\n\n'.encode(), headers)
+
+
 def generate_secret(length: int = 26) -> str:
     """A random secret from Hydra's alphabet ``[a-zA-Z0-9_.~-]`` (unbiased rejection sampling)."""
     out: list[str] = []

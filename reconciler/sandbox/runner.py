@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from reconciler.sandbox.apisix import ApisixEmulator
     from reconciler.sandbox.gateway import Gateway
     from reconciler.sandbox.hydra import HydraEmulator
+    from reconciler.sandbox.login_app import LoginApp
 
 DEFAULT_ADMIN_KEY = "edd1c9f034335f136f87ad84b625c8f1"
 DEFAULT_VIEWER_KEY = "4054f7cf07e344346cd3f287985e76a2"
@@ -60,7 +61,9 @@ class Sandbox:
                  apisix_port: int = 0, apisix_admin_key: str = DEFAULT_ADMIN_KEY,
                  apisix_viewer_key: str = DEFAULT_VIEWER_KEY, apisix_version: str = DEFAULT_APISIX_VERSION,
                  hydra_version: str = DEFAULT_HYDRA_VERSION, real_hydra: bool | None = None,
-                 snapshot: Path | None = None, gateway: bool = False, gateway_port: int = 0) -> None:
+                 snapshot: Path | None = None, gateway: bool = False, gateway_port: int = 0,
+                 login_port: int = 0, upstream_port: int = 0,
+                 apisix_enable_plugins: tuple[str, ...] = ()) -> None:
         if hydra_version not in HYDRA_VERSIONS:
             raise SandboxError(
                 f"unsupported Hydra version {hydra_version!r}: use one of {', '.join(HYDRA_VERSIONS)}")
@@ -77,10 +80,18 @@ class Sandbox:
             raise SandboxError(
                 f"real Hydra is built at v{REAL_HYDRA_VERSION}; it cannot act as {hydra_version}")
         self.snapshot = Path(snapshot) if snapshot is not None else None
+        #: plugins enabled on top of 3.18's default list (as ``plugins:`` in APISIX's config.yaml)
+        self.apisix_enable_plugins = apisix_enable_plugins
         self.gateway = gateway
         self.gateway_port = gateway_port
         self.gateway_url = ""
         self.data_plane: Gateway | None = None
+        self.login_port = login_port
+        self.upstream_port = upstream_port
+        self.login_url = ""
+        """The login and consent app (``login_app``), Hydra's login, consent and logout URLs point at it."""
+        self.upstream_url = ""
+        """The upstream hello page (``upstream``), standing in for the seed's nginx."""
         self.hydra: HydraEmulator | None = None
         self.apisix: ApisixEmulator | None = None
         self.real: RealHydra | None = None
@@ -105,28 +116,22 @@ class Sandbox:
 
     def _start(self, saved: dict[str, Any] | None) -> None:
         from reconciler.sandbox.apisix import ApisixEmulator
+        from reconciler.sandbox.apisix_plugins import DEFAULT_ENABLED
 
+        extra = self.apisix_enable_plugins
         self.apisix = ApisixEmulator(self.apisix_version, admin_key=self.apisix_admin_key,
-                                     viewer_key=self.apisix_viewer_key)
+                                     viewer_key=self.apisix_viewer_key,
+                                     plugins=[*DEFAULT_ENABLED, *extra] if extra else None)
         servers: list[HTTPServer] = [self.apisix.server(self.host, self.apisix_port)]
         gateway_server = self._gateway_server()
-        if self.real_hydra:
-            binary = find_hydra_binary()
-            if binary is None:
-                raise SandboxError("real Hydra requested but bin/hydra is not built: run `make hydra` "
-                                   "(or set $RECONCILE_HYDRA_BIN)")
-            self.real = RealHydra(binary, self.host, admin_port=self.hydra_port,
-                                  public_port=self.hydra_public_port)
-            try:
-                self.real.start()
-            except RealHydraError as exc:
-                raise SandboxError(str(exc)) from exc
-        else:
+        if not self.real_hydra:
             from reconciler.sandbox.hydra import HydraEmulator
 
             self.hydra = HydraEmulator(self.hydra_version)
             servers.extend(self.hydra.servers(self.host, self.hydra_port, self.hydra_public_port))
-        thread = ServerThread(*servers, *([gateway_server] if gateway_server is not None else []))
+        login_app, login_server, upstream_server = self._login_and_upstream()
+        thread = ServerThread(*servers, *([gateway_server] if gateway_server is not None else []),
+                              login_server, upstream_server)
         try:
             thread.start()
         except OSError as exc:
@@ -135,6 +140,9 @@ class Sandbox:
         self.apisix_admin_url = servers[0].url
         if gateway_server is not None:
             self.gateway_url = gateway_server.url
+        self.login_url, self.upstream_url = login_server.url, upstream_server.url
+        if self.real_hydra:
+            self._start_real_hydra()  # after the login app listens: its URLs are Hydra's configuration
         if self.real is not None:
             self.hydra_admin_url, self.hydra_public_url = self.real.admin_url, self.real.public_url
         else:
@@ -143,13 +151,40 @@ class Sandbox:
             self.hydra_admin_url, self.hydra_public_url = servers[1].url, servers[2].url
             admin_url, public_url = self.hydra_admin_url, self.hydra_public_url
 
+            login_url = self.login_url
+
             def _self_urls() -> None:
                 hydra.set_admin_url(admin_url)
                 hydra.set_public_url(public_url)
+                hydra.set_login_urls(login_url + "/login", login_url + "/consent", login_url + "/logout")
 
             thread.call(_self_urls)
+        login_app.admin_url = self.hydra_admin_url
         if saved is not None:
             self._restore(saved)
+
+    def _login_and_upstream(self) -> tuple[LoginApp, HTTPServer, HTTPServer]:
+        """The login and consent app and the upstream hello page (the seed's nginx)."""
+        from reconciler.sandbox.login_app import LoginApp
+        from reconciler.sandbox.upstream import hello
+
+        app = LoginApp()
+        return app, HTTPServer(app.handle, self.host, self.login_port), HTTPServer(hello, self.host,
+                                                                                   self.upstream_port)
+
+    def _start_real_hydra(self) -> None:
+        binary = find_hydra_binary()
+        if binary is None:
+            raise SandboxError("real Hydra requested but bin/hydra is not built: run `make hydra` "
+                               "(or set $RECONCILE_HYDRA_BIN)")
+        env = {"URLS_LOGIN": self.login_url + "/login", "URLS_CONSENT": self.login_url + "/consent",
+               "URLS_LOGOUT": self.login_url + "/logout"}
+        self.real = RealHydra(binary, self.host, admin_port=self.hydra_port, public_port=self.hydra_public_port,
+                              extra_env=env)
+        try:
+            self.real.start()
+        except RealHydraError as exc:
+            raise SandboxError(str(exc)) from exc
 
     def _gateway_server(self) -> HTTPServer | None:
         """The data plane over the APISIX emulator's store, when ``gateway`` is set."""

@@ -54,6 +54,13 @@ CORE: Final[dict[str, Schema]] = {
                                                 "upstream": _UPSTREAM}},
     "service": {"type": "object", "properties": {"upstream": _UPSTREAM}},
     "upstream": _UPSTREAM,
+    #: The three managers' defaults in one schema (a key of one manager never appears in another's).
+    "secret": {"type": "object", "properties": {
+        "region": {"default": "us-east-1"}, "ssl_verify": {"default": True},
+        "auth_config": {"type": "object", "properties": {
+            "token_uri": {"default": "https://oauth2.googleapis.com/token"},
+            "scope": {"default": ["https://www.googleapis.com/auth/cloud-platform"]},
+            "entries_uri": {"default": "https://secretmanager.googleapis.com/v1"}}}}},
     "ssl": {"type": "object", "properties": {"type": {"default": "server"}, "status": {"default": 1},
                                               "client": {"type": "object", "properties": {"depth": {"default": 1}}}}},
 }

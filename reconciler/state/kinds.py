@@ -26,6 +26,8 @@ class Kind(StrEnum):
     CREDENTIAL = "credential"
     ROUTE = "route"
     GLOBAL_RULE = "global_rule"
+    SECRET = "secret"
+    PROTO = "proto"
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,9 @@ class LiveObject:
     body: dict[str, Any]
     revision: str = ""
 
-    def fingerprint(self) -> str:
-        """A content hash of the object (for saved plans' staleness checks)."""
+    def content_hash(self) -> str:
+        """A hash of the object's body (for saved plans' staleness checks; "fingerprint" is reserved
+        for the salted PBKDF2 fingerprints of secrets in ``reconciler.state.fingerprints``)."""
         data = json.dumps(self.body, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(data.encode()).hexdigest()[:32]
 

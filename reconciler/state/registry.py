@@ -34,6 +34,7 @@ from reconciler.state.core_defaults import CORE, Schema
 from reconciler.state.kinds import Kind
 from reconciler.state.models import apisix as m
 from reconciler.state.models.hydra import OAuth2Client
+from reconciler.state.models.secret_managers import SecretManager
 from reconciler.state.models.sensitive import mark_plugin_secrets, wrap_path
 
 Path = tuple[str, ...]
@@ -100,6 +101,8 @@ class KindSpec:
     dump_file: str = ""
     #: Whether its list is paged (``page``/``page_size``).
     paged: bool = True
+    #: The first APISIX version that serves it (None: every version the tool supports).
+    since: tuple[int, int] | None = None
     #: Keys are ``"<scope>/<id>"`` (a secret's ``<manager>/<id>``); an id prefix is judged on ``<id>``.
     id_scoped: bool = False
     #: The field of a stored (live) object that holds its own id (consumers have no ``id``).
@@ -123,16 +126,26 @@ class KindSpec:
 _TLS_KEY: Final[Path] = ("tls", "client_key")
 _INLINE_TLS_KEY: Final[Path] = ("upstream", *_TLS_KEY)
 
+#: grpc-transcode names a proto (APISIX refuses to delete a proto in use, spec §4.7).  A proto
+#: may be managed elsewhere, so the loader does not insist that it is declared.
+_PROTO_REF: Final = Reference(("plugins", "grpc-transcode", "proto_id"), Kind.PROTO, checked_on_load=False)
+
 #: Every kind, in level order: created and updated top-down, deleted bottom-up.
 SPECS: Final[tuple[KindSpec, ...]] = (
     KindSpec(Kind.OAUTH2_CLIENT, "hydra", "clients", OAuth2Client, "client_id", "clients", "OAuth2 client",
              secret_paths=(("client_secret",),), dump_file="hydra-clients.yaml"),
+    KindSpec(Kind.SECRET, "apisix", "secrets", SecretManager, "id", "secrets", "secret manager",
+             ownership=Ownership.ID_PREFIX, id_scoped=True, core_defaults=CORE["secret"],
+             secret_paths=(("token",), ("access_key_id",), ("secret_access_key",), ("session_token",),
+                           ("auth_config", "private_key")),
+             dump_file="apisix-secrets.yaml"),
     KindSpec(Kind.PLUGIN_METADATA, "apisix", "plugin_metadata", m.PluginMetadata, "plugin", "plugin_metadata",
              "plugin metadata", ownership=Ownership.DECLARED, plugin_schema="metadata",
              dump_file="apisix-plugin-metadata.yaml", paged=False),
     KindSpec(Kind.SSL, "apisix", "ssls", m.SSL, "id", "ssls", "ssl", core_defaults=CORE["ssl"],
              secret_paths=(("key",), ("keys",)), omitted_secrets=(("key",), ("keys",)),
              dump_file="apisix-ssls.yaml"),
+    KindSpec(Kind.PROTO, "apisix", "protos", m.Proto, "id", "protos", "proto", dump_file="apisix-protos.yaml"),
     KindSpec(Kind.UPSTREAM, "apisix", "upstreams", m.Upstream, "id", "upstreams", "upstream",
              references=(Reference(("tls", "client_cert_id"), Kind.SSL, checked_on_load=False),),
              core_defaults=CORE["upstream"], secret_paths=(_TLS_KEY,), ciphertext_secrets=(_TLS_KEY,),
@@ -142,17 +155,17 @@ SPECS: Final[tuple[KindSpec, ...]] = (
     KindSpec(Kind.PLUGIN_CONFIG, "apisix", "plugin_configs", m.PluginConfig, "id", "plugin_configs",
              "plugin config", dump_file="apisix-plugin-configs.yaml", links_clients=True),
     KindSpec(Kind.SERVICE, "apisix", "services", m.Service, "id", "services", "service",
-             references=(Reference(("upstream_id",), Kind.UPSTREAM),), core_defaults=CORE["service"],
+             references=(Reference(("upstream_id",), Kind.UPSTREAM), _PROTO_REF), core_defaults=CORE["service"],
              secret_paths=(_INLINE_TLS_KEY,), ciphertext_secrets=(_INLINE_TLS_KEY,),
              dump_file="apisix-services.yaml", links_clients=True),
     KindSpec(Kind.CONSUMER, "apisix", "consumers", m.Consumer, "username", "consumers", "consumer",
              references=(Reference(("group_id",), Kind.CONSUMER_GROUP),), plugin_schema="consumer",
              dump_file="apisix-consumers.yaml", stored_key="username"),
     KindSpec(Kind.CREDENTIAL, "apisix", "credentials", m.Credential, "id", "credentials", "credential",
-             parent=Kind.CONSUMER, plugin_schema="consumer"),
+             parent=Kind.CONSUMER, plugin_schema="consumer", since=(3, 11)),
     KindSpec(Kind.ROUTE, "apisix", "routes", m.Route, "id", "routes", "route",
              references=(Reference(("upstream_id",), Kind.UPSTREAM), Reference(("service_id",), Kind.SERVICE),
-                         Reference(("plugin_config_id",), Kind.PLUGIN_CONFIG)),
+                         Reference(("plugin_config_id",), Kind.PLUGIN_CONFIG), _PROTO_REF),
              core_defaults=CORE["route"], secret_paths=(_INLINE_TLS_KEY,), ciphertext_secrets=(_INLINE_TLS_KEY,),
              dump_file="apisix-routes.yaml", links_clients=True),
     KindSpec(Kind.GLOBAL_RULE, "apisix", "global_rules", m.GlobalRule, "id", "global_rules", "global rule",

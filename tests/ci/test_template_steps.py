@@ -25,10 +25,12 @@ from .templates import (
     DOCS,
     DRIFT_WF,
     GH_SHELL,
+    HOOKS,
     PLAN_WF,
     ROOT,
     github_steps,
     gitlab_jobs,
+    load,
     run_script,
     step_by_id,
 )
@@ -36,11 +38,13 @@ from .templates import (
 
 @pytest.fixture
 def fake_reconcile(tmp_path: Path) -> Path:
-    """A ``reconcile`` on PATH that records its arguments, prints Markdown and exits $FAKE_EXIT."""
+    """A ``reconcile`` on PATH that records its arguments, prints Markdown and exits $FAKE_EXIT
+    (``validate``, which has no exit 2, passes)."""
     bindir = tmp_path / "bin"
     bindir.mkdir()
     fake = bindir / "reconcile"
-    fake.write_text('#!/bin/sh\necho "$@" >> "$FAKE_LOG"\necho "## report from $1"\nexit "${FAKE_EXIT:-0}"\n')
+    fake.write_text('#!/bin/sh\necho "$@" >> "$FAKE_LOG"\n[ "$1" = validate ] && exit 0\n'
+                    'echo "## report from $1"\nexit "${FAKE_EXIT:-0}"\n')
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     return tmp_path
 
@@ -132,3 +136,50 @@ def test_github_plan_and_apply_steps_against_the_sandbox(sandbox: Sandbox, tmp_p
     assert rc != 0 and "live state changed since the plan was made" in files["stderr"], files
     live = httpx.get(route, headers=headers).json()
     assert live["value"]["uri"] == "/app/*"
+
+
+def _real_validate_env(tmp_path: Path) -> dict[str, str]:
+    """The real CLI first on PATH, and none of the desired state's secrets in the environment."""
+    (tmp_path / "desired-state").mkdir(exist_ok=True)
+    for src in (ROOT / "desired-state").glob("*.yaml"):
+        (tmp_path / "desired-state" / src.name).write_text(src.read_text())
+    return {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "RECONCILE_CACHE": "off"}
+
+
+def _without_secrets(script: str) -> str:
+    return "unset PHOTO_BACKUP_CLIENT_SECRET PHOTO_BACKUP_SESSION_SECRET\n" + script
+
+
+@pytest.mark.parametrize("where", ["github-plan", "gitlab", "pre-commit"])
+def test_the_validate_jobs_pass_on_a_state_with_secrets_and_no_values(tmp_path: Path, where: str) -> None:
+    """Forks' pull requests, GitLab's validate stage and a laptop's hook get no secrets, by design."""
+    if where == "github-plan":
+        script = next(s["run"] for job, s in github_steps(PLAN_WF) if job == "validate" and "run" in s
+                      and "reconcile" in s["run"])
+        shell = GH_SHELL
+    elif where == "gitlab":
+        script, shell = "\n".join(gitlab_jobs()["validate"]["script"]), ["bash", "-eo", "pipefail"]
+    else:
+        hook = load(HOOKS)[0]
+        script, shell = hook["entry"] + " desired-state", ["sh", "-e"]
+    extra = _real_validate_env(tmp_path)
+    rc, files = run_script(_without_secrets(script), tmp_path, 0, shell, extra)
+    assert rc == 0, files
+    # and the same state with a value that breaks a rule still fails: values present are checked
+    rc, files = run_script(script, tmp_path, 0, shell, {**extra, "PHOTO_BACKUP_CLIENT_SECRET": "short"})
+    assert rc == 1 and "client_secret: String should have at least 6 characters" in files["stderr"], files
+
+
+def test_the_plan_jobs_validate_with_every_secret_value(tmp_path: Path) -> None:
+    """The jobs that hold the secrets check them before planning: a missing one fails the job."""
+    extra = _real_validate_env(tmp_path)
+    scripts = [s["run"] for wf in (PLAN_WF, APPLY_WF) for job, s in github_steps(wf)
+               if job == "plan" and "--require-secrets" in s.get("run", "")]
+    scripts += [line for line in gitlab_jobs()["plan"]["script"] if "--require-secrets" in line]
+    assert len(scripts) == 3
+    for script in scripts:
+        rc, files = run_script(_without_secrets(script), tmp_path, 0, GH_SHELL, extra)
+        assert rc == 1 and "'PHOTO_BACKUP_SESSION_SECRET' is not set" in files["stderr"], files
+        secrets = {"PHOTO_BACKUP_CLIENT_SECRET": "a-client-secret", "PHOTO_BACKUP_SESSION_SECRET": "s" * 32}
+        rc, files = run_script(script, tmp_path, 0, GH_SHELL, {**extra, **secrets})
+        assert rc == 0, files

@@ -30,7 +30,7 @@ CODE_CLIENT = {"client_secret": SECRET, "grant_types": ["authorization_code", "r
 MASKED_PARAMS = {"login_challenge", "consent_challenge", "logout_challenge", "login_verifier", "consent_verifier",
                  "logout_verifier", "code", "code_challenge"}
 ID_KEYS = {"challenge", "login_challenge", "session_id", "login_session_id", "sid", "jti", "kid", "at_hash"}
-TIME_KEYS = {"iat", "nbf", "auth_time", "rat", "exp", "created_at", "updated_at"}
+TIME_KEYS = {"iat", "nbf", "auth_time", "rat", "exp", "created_at", "updated_at", "expires_at", "requested_at"}
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 

@@ -1,6 +1,6 @@
 """Differential tests of Hydra's browser flow: the same walk against the emulator and real v2.3.0.
 
-Each case of ``hydra_flow_scenarios.CASES`` runs once on each server with a fresh browser and
+Each case of ``hydra_flow_scenarios`` and ``hydra_flow_token_scenarios`` runs once on each server with a fresh browser and
 unused client ids; the normalised answers (``hydra_flow_cases.normalise``) must be equal step by
 step.  A difference kept on purpose is listed in ``KNOWN`` and in docs/emulator-fidelity.md as
 a strict xfail.  The run's summary line counts these cases with the client API's ones.
@@ -20,7 +20,8 @@ from reconciler.sandbox.http import ServerThread
 from reconciler.sandbox.realhydra import RealHydra
 
 from .hydra_flow_cases import Session, normalise
-from .hydra_flow_scenarios import CASES
+from .hydra_flow_scenarios import CASES as FRONT_CASES
+from .hydra_flow_token_scenarios import CASES as TOKEN_CASES
 from .oauth_flow import Walk
 
 pytestmark = pytest.mark.real_hydra
@@ -30,6 +31,7 @@ CONSENT = "http://127.0.0.1:9/consent"
 LOGOUT = "http://127.0.0.1:9/logout"
 """The login app's URLs: never contacted, the walk reads the challenges from the redirects."""
 
+CASES = {**FRONT_CASES, **TOKEN_CASES}
 KNOWN: dict[str, str] = {}
 """Case name -> why the emulator answers differently on purpose (see docs/emulator-fidelity.md)."""
 
@@ -94,5 +96,5 @@ def test_flow_answers_like_real_hydra(name: str, real: Target, emulated: Target,
 
 
 def test_there_are_enough_flow_cases() -> None:
-    assert len(CASES) >= 40
+    assert len(CASES) == len(FRONT_CASES) + len(TOKEN_CASES) >= 50
     assert set(KNOWN) <= set(CASES)

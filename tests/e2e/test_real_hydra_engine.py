@@ -183,7 +183,9 @@ def test_full_replace_that_wipes_metadata_is_a_conflict_until_adopted(op: Operat
     [change] = adopt.json()["changes"]
     assert change["action"] == "update" and "adopted" in change["reason"]
     # The fingerprint went with the metadata, so the secret is sent again.
-    assert changed_paths(adopt.json(), "oauth2_client.web") == ["client_secret", "redirect_uris[0]", *extra_paths]
+    # Adoption adds our ownership labels, as it does for an APISIX object.
+    assert changed_paths(adopt.json(), "oauth2_client.web") == [
+        "client_secret", "metadata.reconcile.labels", "redirect_uris[0]", *extra_paths]
     op.must("apply", "--adopt", "--auto-approve")
     assert op.run("plan", "--detailed-exitcode").code == 0
     assert op.run("drift").code == 0
@@ -354,8 +356,11 @@ def test_a_client_made_with_the_hydra_cli_is_adopted(op: Operator) -> None:
         "oauth2_client.adopted-client", "update", "adopted")
     # The CLI's defaults that the YAML does not declare are shown as removed, nothing else differs
     # (its scope order, skip_logout_consent false and the empty metadata are not differences).
+    # Adoption adds our ownership labels, as it does for an APISIX object.
     assert [(d["op"], d["path"], d["old"]) for d in change["diff"]] == [
+        ("add", "metadata.reconcile.labels", None),
         ("remove", "request_object_signing_alg", "RS256"), ("remove", "response_types", ["code"])]
+
     op.must("apply", "--adopt", "--auto-approve")
 
     replan = op.run("plan", "--detailed-exitcode")

@@ -20,7 +20,7 @@ from click.testing import CliRunner, Result
 from reconciler.cli import cli
 from reconciler.config import Connection, Options
 from reconciler.load.loader import load_state
-from reconciler.run.engine import Run, make_plan
+from reconciler.run.engine import Run, fetch_and_plan
 from reconciler.sandbox.runner import Sandbox
 from reconciler.secrets import Secret
 
@@ -79,7 +79,7 @@ class Stage:
     def plan(self, options: Options | None = None) -> Run:
         """Load the desired state and plan in process."""
         desired = load_state(self.path, env=self.env)
-        return make_plan(desired, self.connection(), options or Options())
+        return fetch_and_plan(desired, self.connection(), options or Options())
 
     # --- out-of-band edits with plain HTTP --------------------------------------------------
 

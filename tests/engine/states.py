@@ -33,8 +33,9 @@ SNI = "photos.example.test"
 #: Every kind the engine manages, as plan addresses spell it.
 ALL_KINDS = ("oauth2_client", "plugin_metadata", "ssl", "upstream", "consumer_group", "plugin_config",
              "service", "consumer", "credential", "route", "global_rule")
-#: Every plugin the APISIX emulator knows.
-ALL_PLUGINS = PLUGIN_NAMES
+#: The plugins the rich example uses: the first thirteen the emulator transcribed.  The wider
+#: catalogue (hmac-auth, loggers, traffic shaping...) converges in ``test_converge_wide_plugins``.
+ALL_PLUGINS = PLUGIN_NAMES[:13]
 
 
 @lru_cache(maxsize=1)

@@ -16,30 +16,41 @@ import pytest
 
 from reconciler.errors import AdminAPIError
 from reconciler.run.adapters.apisix import ApisixAdapter
-from reconciler.run.adapters.http import RetryPolicy, Transport, make_client
-from reconciler.run.adapters.hydra import HydraAdapter, next_link
+from reconciler.run.adapters.http import AdminClient, RetryPolicy, make_client
+from reconciler.run.adapters.hydra import HydraAdapter
 from reconciler.state.kinds import Kind
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-def _transport(handler: Handler, sleeps: list[float], **kw: Any) -> Transport:
+def _transport(handler: Handler, sleeps: list[float], **kw: Any) -> AdminClient:
     async def sleep(seconds: float) -> None:
         sleeps.append(seconds)
 
     client = make_client(timeout=5, transport=httpx.MockTransport(handler))
-    return Transport(client, "http://server", retry=RetryPolicy(attempts=4, sleep=sleep), **kw)
+    return AdminClient(client, "http://server", retry=RetryPolicy(attempts=4, sleep=sleep), **kw)
 
 
 def _clients(first: int, count: int) -> list[dict[str, Any]]:
     return [{"client_id": f"c{i:05d}", "updated_at": "2026-01-01T00:00:00Z"} for i in range(first, first + count)]
 
 
-def test_next_link_parses_rel_next() -> None:
-    header = '</admin/clients?page_size=2&page_token=a>; rel="first",</admin/clients?page_token=b>; rel="next"'
-    assert next_link(header) == "/admin/clients?page_token=b"
-    assert next_link('</admin/clients?page_token=a>; rel="first"') is None
-    assert next_link(None) is None
+def test_hydra_finds_rel_next_among_other_links_and_stops_without_one() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        if request.url.path == "/version":
+            return httpx.Response(200, json={"version": "v2.3.0"})
+        first = '</admin/clients?page_size=2&page_token=a>; rel="first"'
+        if request.url.params.get("page_token") is None:
+            return httpx.Response(200, json=_clients(0, 1000),
+                                  headers={"Link": first + ',</admin/clients?page_token=b>; rel="next"'})
+        return httpx.Response(200, json=_clients(1000, 1000), headers={"Link": first})  # full page, no next
+
+    result = asyncio.run(HydraAdapter(_transport(handler, [])).list(Kind.OAUTH2_CLIENT))
+    assert len(result.objects) == 2000
+    assert seen[2:] == ["http://server/admin/clients?page_token=b"]
 
 
 def test_hydra_follows_next_and_stops_on_a_short_page() -> None:
@@ -169,7 +180,7 @@ def test_plugin_schemas_are_read_at_once_and_each_only_once() -> None:
 
     async def run() -> list[Any]:
         client = make_client(timeout=5, transport=httpx.MockTransport(handler))
-        adapter = ApisixAdapter(Transport(client, "http://server"))
+        adapter = ApisixAdapter(AdminClient(client, "http://server"))
         names = ["cors", "limit-count", "cors", "proxy-rewrite", "cors"]
         return await asyncio.gather(*(adapter.plugin_schema(name) for name in names))
 
@@ -185,7 +196,7 @@ def test_plugin_schemas_are_read_at_once_and_each_only_once() -> None:
                                   "/apisix/admin/routes/../upstreams/u", "/admin/clients/x?y=1", "/admin/clients/a:b"])
 @pytest.mark.parametrize("base", ["http://server", "https://server:8443/prefix", "http://u:p@server:80/"])
 def test_a_request_url_is_what_httpx_would_make_of_the_string(base: str, path: str) -> None:
-    transport = Transport(make_client(timeout=5, transport=httpx.MockTransport(lambda r: httpx.Response(200))), base)
+    transport = AdminClient(make_client(timeout=5, transport=httpx.MockTransport(lambda r: httpx.Response(200))), base)
     made = httpx.Request("GET", transport.url(path))
     parsed = httpx.Request("GET", transport.base_url + path)
     assert str(made.url) == str(parsed.url)

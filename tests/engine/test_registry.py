@@ -66,3 +66,10 @@ def test_dump_files_are_distinct_and_unlabelled_kinds_have_another_rule() -> Non
         assert row.labelled == (row.ownership is Ownership.LABELS)
         if not row.labelled:
             assert "labels" not in row.model.model_fields, row.kind
+
+
+def test_the_verify_checks_list_the_kinds_that_link_clients() -> None:
+    """``plan.checks`` keeps its own display order of these kinds; its members must be the registry's."""
+    from reconciler.plan.checks import OIDC_KINDS
+
+    assert set(OIDC_KINDS) == {s.kind for s in SPECS if s.links_clients}

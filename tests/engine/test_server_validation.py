@@ -102,6 +102,20 @@ def test_secret_quoted_by_the_server_is_masked(stage: Stage) -> None:
     assert "jack-very-secret-key" not in out.everything
 
 
+def test_secret_in_an_error_of_no_known_object_is_masked(stage: Stage) -> None:
+    """An error whose index names no object sent is reported whole; a quoted key must still not show."""
+    write(stage, GOOD)
+    stage.box.apisix.faults.add("status", method="POST", path=VALIDATE, status=400, body={
+        "error_msg": "Configuration validation failed",
+        "errors": [{"resource_type": "consumers", "index": 7,
+                    "error": 'failed to match pattern "^x$" with "jack-very-secret-key"'}]})
+    out = stage.run("plan", "--output", "json")
+    assert out.code == 1
+    [error] = json.loads(out.stdout)["errors"]
+    assert error.startswith("APISIX 3.18.0 rejected the configuration: failed to match pattern"), error
+    assert "jack-very-secret-key" not in out.everything
+
+
 @pytest.mark.parametrize(("rule", "words"), [
     ({"status": 500}, "could not validate"),
     ({"status": 404, "body": {"error_msg": "Unsupported resource type: configs"}}, "could not validate"),

@@ -37,10 +37,12 @@ def _follow(client: httpx.Client, response: httpx.Response, walk: Walk) -> httpx
 
 
 def login(client: httpx.Client, start_url: str, hydra_admin: str, subject: str = "foo@bar.com",
-          scopes: tuple[str, ...] = ("openid", "offline")) -> Walk:
-    """Request ``start_url`` and walk the whole login; stops early when a hop is not a redirect."""
+          scopes: tuple[str, ...] = ("openid", "offline"), first: httpx.Response | None = None) -> Walk:
+    """Request ``start_url`` (or take the gateway's ``first`` answer) and walk the whole login.
+
+    The walk stops early when a hop is not a redirect."""
     walk = Walk()
-    first = client.get(start_url)
+    first = first if first is not None else client.get(start_url)
     walk.hops.append(first)
     walk.authorize = first
     if first.status_code != 302:

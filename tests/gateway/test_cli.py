@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 
@@ -52,9 +53,23 @@ def test_sandbox_without_gateway_prints_no_gateway_line() -> None:
     proc = subprocess.Popen([sys.executable, "-m", "reconciler", "sandbox"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
-        info = _lines(proc, 4)
-        assert "gateway" not in info
+        info = _lines(proc, 6)
+        assert list(info) == ["hydra-admin", "hydra-public", "apisix-admin", "apisix-admin-key", "login", "upstream"]
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(15) == 0
     assert proc.stdout is not None and proc.stdout.read() == ""
+
+
+def test_gateway_serves_a_restored_snapshot(echoes: list[Echo], tmp_path: Path) -> None:
+    """A sandbox restarted from its snapshot file serves the saved routes at once."""
+    from reconciler.sandbox.runner import Sandbox
+
+    snapshot = tmp_path / "state.json"
+    route = {"uri": "/kept", "upstream": {"type": "roundrobin", "nodes": {echoes[0].node: 1}}}
+    with Sandbox(real_hydra=False, gateway=True, snapshot=snapshot) as box:
+        httpx.put(f"{box.apisix_admin_url}/apisix/admin/routes/kept", json=route, timeout=10,
+                  headers={"X-API-KEY": box.apisix_admin_key}).raise_for_status()
+    with Sandbox(real_hydra=False, gateway=True, snapshot=snapshot) as box:
+        answer = httpx.get(box.gateway_url + "/kept", timeout=10)
+    assert answer.status_code == 200 and answer.json()["node"] == "a"

@@ -149,3 +149,77 @@ def test_meta_disable_and_priority(box: Box, echoes: list[Echo]) -> None:
     box.put("/routes/r", {"uri": "/m", "upstream": upstream(echoes[0]), "plugins": {
         "key-auth": {"_meta": {"disable": True}}, "basic-auth": {}}})
     assert box.get("/m", headers={"Authorization": basic("carol", "pw")}).status_code == 200
+
+
+def test_limit_count_group_shares_one_counter(box: Box, echoes: list[Echo]) -> None:
+    """§5: routes with the same ``group`` share the counter."""
+    conf = {"count": 2, "time_window": 60, "group": "shared"}
+    box.put("/routes/r1", {"uri": "/one", "plugins": {"limit-count": conf}, "upstream": upstream(echoes[0])})
+    box.put("/routes/r2", {"uri": "/two", "plugins": {"limit-count": conf}, "upstream": upstream(echoes[0])})
+    assert [box.get(p).status_code for p in ("/one", "/two", "/one")] == [200, 200, 503]
+
+
+def test_meta_error_response(box: Box, echoes: list[Echo]) -> None:
+    """§3 ([A] ``plugin.lua: run_plugin()``): ``_meta.error_response`` replaces the body of a refusal."""
+    box.put("/routes/r", {"uri": "/e", "upstream": upstream(echoes[0]), "plugins": {
+        "key-auth": {"_meta": {"error_response": {"message": "who are you"}}}}})
+    refused = box.get("/e")
+    assert refused.status_code == 401 and refused.json() == {"message": "who are you"}
+
+
+def test_anonymous_consumer_and_realm(box: Box, echoes: list[Echo]) -> None:
+    """[A] ``key-auth.lua: rewrite()``: a failed key falls back to ``anonymous_consumer`` (hidden
+    credentials stripped); without that consumer the answer is ``Invalid user authorization``."""
+    box.put("/consumers", {"username": "guest", "plugins": {
+        "limit-count": {"count": 1, "time_window": 60, "rejected_code": 429}}})
+    box.put("/routes/r", {"uri": "/a", "upstream": upstream(echoes[0]), "plugins": {
+        "key-auth": {"anonymous_consumer": "guest", "hide_credentials": True}}})
+    first = box.get("/a?apikey=wrong", headers={"apikey": "wrong"})
+    assert first.status_code == 200
+    seen = first.json()
+    assert seen["headers"]["x-consumer-username"] == "guest"
+    assert "apikey" not in seen["headers"] and seen["target"] == "/a"
+    assert box.get("/a").status_code == 429  # the guest's own limit-count joined the route
+    box.put("/routes/r", {"uri": "/a", "upstream": upstream(echoes[0]), "plugins": {
+        "basic-auth": {"anonymous_consumer": "nobody", "realm": "photos"}}})
+    refused = box.get("/a")
+    assert refused.status_code == 401 and refused.json() == {"message": "Invalid user authorization"}
+    assert refused.headers["www-authenticate"] == 'Basic realm="photos"'
+
+
+def test_consumer_group_plugins(box: Box, echoes: list[Echo]) -> None:
+    """[A] ``plugin.lua: merge_consumer_route()``: group plugins first, the consumer's own win."""
+    box.put("/consumer_groups/slow", {"plugins": {"limit-count": {"count": 1, "time_window": 60,
+                                                                  "rejected_code": 429}}})
+    box.put("/consumers", {"username": "alice", "group_id": "slow", "plugins": {"key-auth": {"key": "k1"}}})
+    box.put("/consumers", {"username": "bob", "group_id": "slow", "plugins": {
+        "key-auth": {"key": "k2"}, "limit-count": {"count": 3, "time_window": 60, "rejected_code": 429}}})
+    box.put("/routes/r", {"uri": "/g", "plugins": {"key-auth": {}}, "upstream": upstream(echoes[0])})
+    assert [box.get("/g", headers={"apikey": "k1"}).status_code for _ in range(2)] == [200, 429]
+    assert [box.get("/g", headers={"apikey": "k2"}).status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
+def test_limit_count_counter_belongs_to_the_object_holding_it(box: Box, echoes: list[Echo]) -> None:
+    """[A] 3.18 ``limit-count/init.lua: gen_limit_key()`` keys by ``parent.resource_key``: two routes
+    sharing a service's limit-count share its counter; a route's own limit-count counts apart."""
+    box.put("/services/s", {"plugins": {"limit-count": {"count": 2, "time_window": 60}},
+                            "upstream": upstream(echoes[0])})
+    box.put("/routes/r1", {"uri": "/one", "service_id": "s"})
+    box.put("/routes/r2", {"uri": "/two", "service_id": "s"})
+    box.put("/routes/r3", {"uri": "/three", "upstream": upstream(echoes[0]),
+                           "plugins": {"limit-count": {"count": 2, "time_window": 60}}})
+    assert [box.get(p).status_code for p in ("/one", "/two", "/one", "/three")] == [200, 200, 503, 200]
+
+
+def test_proxy_rewrite_without_uri_sends_the_normalised_uri(box: Box, echoes: list[Echo]) -> None:
+    """[A] ``proxy-rewrite.lua: rewrite()`` starts from ``ctx.var.uri``: even a host-only rewrite
+    sends the decoded, normalised path (escaped again) plus the query, not the raw request line."""
+    from .test_routing import raw_get
+
+    box.put("/routes/r", {"uri": "/p/*", "upstream": upstream(echoes[0]),
+                          "plugins": {"proxy-rewrite": {"host": "inner.test"}}})
+    status, body = raw_get(box.url, "/p//a%20b/./c?x=1")
+    assert status == 200
+    import json
+
+    assert json.loads(body)["target"] == "/p/a%20b/c?x=1"

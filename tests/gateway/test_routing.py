@@ -238,3 +238,81 @@ def test_roundrobin_honours_weights(box: Box, echoes: list[Echo], weights: tuple
         counts[served_by(box, "/rr")] += 1
     assert [counts[name] for name in "abc"] == [w * 4 for w in weights]
 
+
+
+def raw_get(url: str, target: str) -> tuple[int, bytes]:
+    """GET ``target`` byte for byte (httpx would resolve dot segments first); status and body."""
+    import socket
+
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), body
+
+
+def test_path_is_normalized_before_matching(box: Box, echoes: list[Echo]) -> None:
+    """§0 step 1 (nginx ``$uri``): ``//`` merged, dot segments resolved; above the root is a 400.
+    The upstream receives the client's request URI (§2.2), except that httpx resolves its dot
+    segments (a documented difference)."""
+    import json
+
+    box.put("/routes/r", route("/a/b", echoes[0]))
+    status, body = raw_get(box.url, "//a/./x/../b?q=1")
+    assert status == 200, body
+    assert json.loads(body)["target"] == "//a/b?q=1"
+    assert raw_get(box.url, "/../a/b")[0] == 400
+
+
+def test_request_body_and_method_reach_the_upstream(box: Box, echoes: list[Echo]) -> None:
+    box.put("/routes/r", route("/p", echoes[0]))
+    seen = box.request("PUT", "/p", content=b"payload", headers={"Content-Type": "text/plain"}).json()
+    assert seen["method"] == "PUT" and seen["body"] == "payload"
+    assert seen["headers"]["content-length"] == "7"
+
+
+def test_node_priority_groups(box: Box, echoes: list[Echo]) -> None:
+    """§2.1 ([A] ``apisix/balancer/priority.lua``): a lower priority group serves only when the higher is down."""
+    a, b, _ = echoes
+    dead = free_port()
+    nodes = [{"host": "127.0.0.1", "port": a.port, "weight": 1, "priority": 0},
+             {"host": "127.0.0.1", "port": b.port, "weight": 1, "priority": 5}]
+    box.put("/routes/r", {"uri": "/g", "upstream": {"type": "roundrobin", "nodes": nodes}})
+    assert {served_by(box, "/g") for _ in range(4)} == {"b"}
+    nodes[1]["port"] = dead
+    box.put("/routes/r", {"uri": "/g", "upstream": {"type": "roundrobin", "nodes": nodes}})
+    assert {served_by(box, "/g") for _ in range(4)} == {"a"}
+
+
+def test_retries_zero_gives_up_after_one_node(box: Box, echoes: list[Echo]) -> None:
+    """§2.1: ``retries: 0`` turns a refused connection into a 502 even with a healthy node left."""
+    dead = free_port()
+    nodes = [{"host": "127.0.0.1", "port": dead, "weight": 1, "priority": 1},
+             {"host": "127.0.0.1", "port": echoes[0].port, "weight": 1, "priority": 0}]
+    box.put("/routes/r", {"uri": "/z", "upstream": {"type": "roundrobin", "nodes": nodes, "retries": 0}})
+    assert box.get("/z").status_code == 502
+
+
+def test_ttl_route_expires_for_the_data_plane(box: Box, echoes: list[Echo]) -> None:
+    """Admin API ``?ttl=``: the lease ends and the gateway stops routing, with no admin request in between."""
+    import time
+
+    box.put("/routes/r?ttl=1", route("/t", echoes[0]))
+    assert box.get("/t").status_code == 200
+    time.sleep(1.3)
+    assert box.get("/t").status_code == 404
+
+
+def test_hosts_come_from_the_route_before_the_service(box: Box, echoes: list[Echo]) -> None:
+    """[A] ``radixtree_host_uri.lua: push_host_router()``: route ``hosts``, else ``host``, else the service's ``hosts``."""
+    a, b, _ = echoes
+    box.put("/services/s", {"hosts": ["svc.test"], "upstream": upstream(a)})
+    box.put("/routes/own", {"uri": "/h", "host": "own.test", "service_id": "s"})
+    box.put("/routes/inherited", {"uri": "/i", "service_id": "s", "upstream": upstream(b)})
+    assert served_by(box, "/h", headers={"Host": "own.test"}) == "a"
+    assert box.get("/h", headers={"Host": "svc.test"}).status_code == 404
+    assert served_by(box, "/i", headers={"Host": "svc.test"}) == "b"
+    assert box.get("/i", headers={"Host": "other.test"}).status_code == 404

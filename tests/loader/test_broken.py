@@ -69,4 +69,4 @@ def test_validate_reads_var_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     monkeypatch.chdir(case)
     result = CliRunner().invoke(cli, ["validate", ".", "--var-file", str(tmp_path / "prod.yaml")])
     assert result.exit_code == 0, result.output
-    assert result.stdout == "1 files, 1 objects: valid (upstream: 1)\n"
+    assert result.stdout == "1 file, 1 object: valid (upstream: 1)\n"

@@ -30,7 +30,7 @@ def test_validate_without_the_secrets_names_the_missing_variables(monkeypatch: p
     monkeypatch.chdir(REPO)
     monkeypatch.delenv("PHOTO_BACKUP_CLIENT_SECRET", raising=False)
     monkeypatch.delenv("PHOTO_BACKUP_SESSION_SECRET", raising=False)
-    result = CliRunner().invoke(cli, ["validate", "desired-state"])
+    result = CliRunner().invoke(cli, ["validate", "desired-state", "--require-secrets"])
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert lines[-1] == "2 problem(s) found"

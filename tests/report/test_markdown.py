@@ -21,7 +21,7 @@ def test_title_table_and_details() -> None:
     assert "| `-` delete | `consumer.bob` |  |" in out
     assert (
         "<summary><code>~ upstream.nginx</code>: 2 changed fields</summary>\n\n```diff\n"
-        '- nodes."127.0.0.1:8081": 1\n+ nodes."127.0.0.1:8081": 5\n- labels.env\n```\n'
+        '- nodes."127.0.0.1:8081": 1\n+ nodes."127.0.0.1:8081": 5\n- labels.env: \"prod\"\n```\n'
     ) in out
     assert "limit-count" not in out  # unchanged fields of an update stay out
     assert "\x1b[" not in out

@@ -8,7 +8,7 @@ import pytest
 
 from reconciler.plan.changes import Action, ApplyEvent, ApplyResult, Change, FieldChange, FieldOp, Outcome, Plan
 from reconciler.report import ApplyPrinter, render_apply_result, render_plan
-from reconciler.secrets import MASK
+from reconciler.secrets import MASK, mask_text
 from reconciler.state.kinds import Kind
 
 from .cases import APPLY_CASES, CANARY, PLAN_CASES, apply_result_from_dict, plan_from_dict, secret
@@ -105,3 +105,10 @@ def test_stray_secrets_in_messages_are_masked(fmt: str) -> None:
     stream = io.StringIO()
     ApplyPrinter(stream, "json" if fmt == "json" else "text")(result.events[0])
     assert CANARY not in stream.getvalue()
+
+
+def test_mask_text_masks_the_longest_value_first_and_ignores_empty_ones() -> None:
+    """A value that contains another is masked whole; an empty value masks nothing."""
+    text = "refused 'abc-long-secret' and 'abc'"
+    assert mask_text(text, ["abc", "", "abc-long-secret"]) == f"refused '{MASK}' and '{MASK}'"
+    assert mask_text(text, [""]) == text

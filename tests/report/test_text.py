@@ -18,7 +18,7 @@ def text(case: str, **kw: bool) -> str:
 
 def test_update_lists_only_the_changed_fields() -> None:
     out = text("mixed_update")
-    assert '  ~ upstream.nginx\n      ~ nodes."127.0.0.1:8081": 1 -> 5\n      - labels.env\n' in out
+    assert '  ~ upstream.nginx\n      ~ nodes."127.0.0.1:8081": 1 -> 5\n      - labels.env: \"prod\"\n' in out
     assert '      + plugins.cors: {"allow_methods": "GET,PUT", "allow_origins": "https://photos.example.com"}' in out
     # the unchanged parts of the bodies are never shown for an update
     assert "limit-count" not in out
@@ -106,7 +106,7 @@ def test_color_only_when_asked() -> None:
 def test_field_change_lines() -> None:
     assert field_change_line(FieldChange(FieldOp.CHANGE, "a.b", [1], [1, 2])) == "~ a.b: [1] -> [1, 2]"
     assert field_change_line(FieldChange(FieldOp.ADD, "labels.x", None, "y")) == '+ labels.x: "y"'
-    assert field_change_line(FieldChange(FieldOp.REMOVE, "labels.x", "y", None)) == "- labels.x"
+    assert field_change_line(FieldChange(FieldOp.REMOVE, "labels.x", "y", None)) == "- labels.x: \"y\""
     assert field_change_line(FieldChange(FieldOp.CHANGE, "k", secret("a"), secret("b"))) == "~ k: (sensitive value)"
     assert (
         field_change_line(FieldChange(FieldOp.CHANGE, "k", "plain", secret("b"))) == '~ k: "plain" -> (sensitive value)'

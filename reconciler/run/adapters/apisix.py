@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from reconciler.errors import AdminAPIError, NotFound, Unauthorized
-from reconciler.run.adapters.http import Transport, json_body, unexpected
+from reconciler.run.adapters.http import AdminClient, json_body, unexpected
 from reconciler.state.kinds import Kind
 from reconciler.state.live import ListResult, LiveObject, ServerInfo
 from reconciler.state.registry import spec
@@ -33,8 +33,8 @@ def _in_use(exc: AdminAPIError) -> bool:
 class ApisixAdapter:
     """Lists, reads and writes APISIX resources; caches plugin schemas for one run."""
 
-    def __init__(self, transport: Transport) -> None:
-        self.t = transport
+    def __init__(self, client: AdminClient) -> None:
+        self.t = client
         self.info: ServerInfo | None = None
         self.envelope = "v3"
         self._schemas: dict[tuple[str, str], dict[str, Any] | None] = {}
@@ -74,9 +74,16 @@ class ApisixAdapter:
             items = body.get("list") or []
             if isinstance(items, dict):  # APISIX encodes an empty page as {}
                 items = list(items.values())
-            return items, body.get("total")
-        if isinstance(body, dict) and "node" in body:  # v2 envelope
+            total = body.get("total")
+            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items) or not (
+                total is None or (isinstance(total, int) and not isinstance(total, bool))
+            ):
+                raise unexpected(response, "an APISIX Admin API list of objects")
+            return items, total
+        if isinstance(body, dict) and isinstance(body.get("node"), dict):  # v2 envelope
             nodes = body["node"].get("nodes") or []
+            if not isinstance(nodes, list) or not all(isinstance(i, dict) for i in nodes):
+                raise unexpected(response, "an APISIX Admin API list of objects")
             return nodes, len(nodes)
         raise unexpected(response, "an APISIX Admin API list")
 
@@ -145,6 +152,8 @@ class ApisixAdapter:
         if not isinstance(body, dict):
             raise unexpected(response, "an APISIX object")
         node = body.get("node", body) if self.envelope == "v2" else body
+        if not isinstance(node, dict):
+            raise unexpected(response, "an APISIX object")
         value = node.get("value")
         if not isinstance(value, dict):
             return None

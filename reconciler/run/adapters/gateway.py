@@ -12,8 +12,7 @@ from __future__ import annotations
 from types import TracebackType
 from urllib.parse import urljoin
 
-import httpx
-
+from reconciler.run.adapters.http import make_client
 from reconciler.run.adapters.oauth import Answer, send
 
 USER_AGENT = "reconcile-verify"
@@ -22,8 +21,9 @@ USER_AGENT = "reconcile-verify"
 class GatewaySession:
     """One cookie jar and connection pool for one login; use as ``async with``."""
 
-    def __init__(self, *, timeout: float, verify: bool | str = True) -> None:
-        self.client = httpx.AsyncClient(timeout=timeout, verify=verify, headers={"User-Agent": USER_AGENT})
+    def __init__(self, *, timeout: float, ca_cert: str | None = None, insecure: bool = False) -> None:
+        self.client = make_client(timeout=timeout, ca_cert=ca_cert, insecure=insecure)
+        self.client.headers["User-Agent"] = USER_AGENT
 
     async def get(self, url: str, *, headers: dict[str, str] | None = None) -> Answer:
         """GET ``url`` with this session's cookies; the ``Location`` is made absolute."""

@@ -1,12 +1,18 @@
 """The one HTTP seam: client construction, status-to-error mapping, retries and rate limits.
 
-Every adapter sends its requests through ``Transport.request``.  It maps statuses to the error
+Every adapter sends its requests through ``AdminClient.request``.  It maps statuses to the error
 tree (kopf's ``check_response``), raises ``from`` the httpx error so that httpx exceptions never
 leak past the adapters, and retries what is safe to retry: connection failures, timeouts, 429
 (honouring ``Retry-After``) and 5xx, with exponential backoff and full jitter.  A caller marks a
 request as not idempotent (``retry=False``) when a blind retry could do harm; the Hydra adapter
 then checks with a GET before trying again.  An optional requests-per-second cap is shared by
 every request of the run.
+
+Servers are not trusted either.  Each request has an overall deadline (``--timeout``), so a body
+that trickles forever still ends; a body past ``MAX_BODY`` is refused while it streams in; a
+request that timed out is sent at most once more, so a server that never answers costs a small
+multiple of ``--timeout``; every message names the server by its origin; and every configured
+credential and every secret of the request body is masked in whatever the server answers.
 """
 
 from __future__ import annotations
@@ -30,11 +36,18 @@ from reconciler.errors import (
     Conflict,
     ConnectError,
     NotFound,
+    PlanError,
     RateLimited,
     ServerError,
     Unauthorized,
 )
-from reconciler.secrets import Secret
+from reconciler.secrets import Secret, scrub, wire
+
+#: Largest answer read (lists are paged at 500-1000 objects, a few MiB at most).
+MAX_BODY = 64 * 1024 * 1024
+#: Attempts for a request that got no answer in time: a server that is not answering is
+#: not asked five times.
+TIMEOUT_ATTEMPTS = 2
 
 #: Counts the requests sent on behalf of the current change (set per task by ``apply``).
 REQUESTS_SENT: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("requests_sent", default=None)
@@ -109,6 +122,12 @@ def error_message(response: httpx.Response) -> str:
     return json.dumps(body)[:500]
 
 
+def where(response: httpx.Response) -> str:
+    """``scheme://host:port/path`` of the request behind ``response`` (no credentials, no query)."""
+    url = response.request.url
+    return f"{url.scheme}://{url.netloc.decode()}{url.path}"
+
+
 def json_body(response: httpx.Response) -> Any:
     """The JSON of a successful answer, or an ``AdminAPIError`` when it is none: a URL that points
     at a login page or a proxy answers 200 with HTML, which must not end in a traceback."""
@@ -118,13 +137,13 @@ def json_body(response: httpx.Response) -> Any:
         content_type = response.headers.get("content-type") or "no content type"
         raise AdminAPIError(f"the answer is not JSON ({content_type}); is this the admin API URL?",
                             status=response.status_code, method=response.request.method,
-                            url=str(response.request.url.path)) from None
+                            url=where(response)) from None
 
 
 def unexpected(response: httpx.Response, what: str) -> AdminAPIError:
     """The error for a JSON answer that is not ``what`` (the URL points at another API)."""
     return AdminAPIError(f"the answer is not {what}; is this the admin API URL?", status=response.status_code,
-                         method=response.request.method, url=str(response.request.url.path))
+                         method=response.request.method, url=where(response))
 
 
 def check_response(response: httpx.Response) -> httpx.Response:
@@ -132,7 +151,7 @@ def check_response(response: httpx.Response) -> httpx.Response:
     status = response.status_code
     if status < 400:
         return response
-    kw: dict[str, Any] = {"status": status, "method": response.request.method, "url": str(response.request.url.path)}
+    kw: dict[str, Any] = {"status": status, "method": response.request.method, "url": where(response)}
     message = error_message(response)
     if status in (401, 403):
         raise Unauthorized(message, **kw)
@@ -166,24 +185,26 @@ def _failure(exc: httpx.TransportError, origin: str) -> str:
     return f"cannot connect to {origin}: {detail}"
 
 
-#: A path that needs no percent-encoding or normalising (see ``Transport.url``).
+#: A path that needs no percent-encoding or normalising (see ``AdminClient.url``).
 _PLAIN_PATH = re.compile(r"^(/[A-Za-z0-9._~-]+)+/?$")
 
 
-def _reveal(value: Any) -> Any:
-    """orjson's fallback for what it cannot encode itself: a ``Secret`` goes on the wire as its value."""
-    if isinstance(value, Secret):
-        return value.reveal()
-    raise TypeError(f"cannot send a {type(value).__name__} as JSON")
+def _deadline(client: httpx.AsyncClient) -> float:
+    """The client's timeout (``--timeout``) as one overall deadline per request."""
+    timeout = client.timeout
+    values = [v for v in (timeout.connect, timeout.read, timeout.write, timeout.pool) if v is not None]
+    return max(values) if values else 300.0
 
 
-class Transport:
+class AdminClient:
     """Sends requests for one admin API: base URL, fixed headers, retries and the rate cap.
 
-    A request goes straight to the client's transport (``handle_async_request``) rather than
-    through ``AsyncClient.request``: the client's auth, redirect, cookie and event-hook layers do
-    nothing for an admin API (redirects are not followed either way) and cost more CPU than the
-    request itself.  The client's headers and timeouts are applied here, once.
+    Not a transport in httpx's sense (``httpx.AsyncBaseTransport`` moves bytes below the client);
+    this sits above a shared ``httpx.AsyncClient`` and speaks for one server.  A request goes
+    straight to the client's transport (``handle_async_request``) rather than through
+    ``AsyncClient.send``: the client's auth, redirect, cookie and event-hook layers do nothing for
+    an admin API (redirects are not followed either way) and cost more CPU than the request
+    itself.  The client's headers and timeouts are applied here, once.
     """
 
     def __init__(self, client: httpx.AsyncClient, base_url: str, *, headers: dict[str, str] | None = None,
@@ -194,10 +215,14 @@ class Transport:
         #: scheme://host:port, for messages (never the user:password a URL may carry)
         self.origin = f"{parsed.scheme}://{parsed.netloc.decode()}"
         self.headers = headers or {}
+        #: Values never to be shown: header credentials and a password in the URL.
+        self.credentials = [v for v in self.headers.values() if v] + ([parsed.password] if parsed.password else [])
+        #: The whole exchange, body included, must finish within this (a trickling body never ends).
+        self.deadline = _deadline(client)
         #: the client's default headers (User-Agent, Accept...) under ours
         self._headers = {**client.headers, **self.headers}
         self._timeout = client.timeout.as_dict()
-        self._send = client._transport  # the one transport the client was made with (httpx 0.28)
+        self._transport = client._transport  # the one transport the client was made with (httpx 0.28)
         self._base_ref = parsed._uri_reference  # see ``url``
         self.retry = retry or RetryPolicy()
         self.limiter = limiter or RateLimiter(None)
@@ -226,11 +251,17 @@ class Transport:
         """Send one request; retry transient failures when ``retry``; raise ``AdminAPIError``
         (except for a status in ``answers``, whose body the caller reads itself)."""
         url = self.url(path) if params is None else path if path.startswith("http") else self.base_url + path
-        content = orjson.dumps(body, default=_reveal, option=orjson.OPT_NON_STR_KEYS) if body is not None else None
+        try:
+            content = json.dumps(wire(body), separators=(",", ":"), allow_nan=False).encode() \
+                if body is not None else None
+        except ValueError:
+            raise PlanError(f"{method} {self.origin}{path}: the body holds a number JSON cannot carry (infinity "
+                            "or NaN); nothing was sent") from None
         headers = dict(self._headers)
         if content is not None:
             headers["Content-Type"] = "application/json"
         attempt = 0
+        timeouts = 0
         while True:
             attempt += 1
             await self.limiter.wait()
@@ -240,20 +271,79 @@ class Transport:
                 sent[0] += 1
             try:
                 try:
-                    request = httpx.Request(method, url, params=params, headers=headers, content=content,
-                                            extensions={"timeout": self._timeout})
-                    response = await self._send.handle_async_request(request)
-                    response.request = request
-                    await response.aread()
+                    response = await self._send(method, url, content, params, headers)
                 except httpx.TransportError as exc:
-                    raise ConnectError(_failure(exc, self.origin), method=method, url=path) from exc
+                    raise ConnectError(_failure(exc, self.origin), method=method, url=self.origin + path) from exc
+                except TimeoutError:
+                    timeouts += 1
+                    message = f"no complete answer from {self.origin} within {self.deadline:g} s (see --timeout)"
+                    raise ConnectError(message, method=method, url=self.origin + path) from None
                 return response if response.status_code in answers else check_response(response)
             except AdminAPIError as exc:
+                _mask(exc, [*self.credentials, *_secret_values(body)])
                 transient = isinstance(exc, ConnectError | RateLimited | ServerError)
                 if retry_if is not None and retry_if(exc):
                     transient = True
-                if not (retry and transient) or attempt >= self.retry.attempts:
+                timed_out = isinstance(exc, ConnectError) and isinstance(exc.__cause__, httpx.TimeoutException)
+                timeouts += timed_out
+                if not (retry and transient) or attempt >= self.retry.attempts or timeouts >= TIMEOUT_ATTEMPTS:
                     raise
                 self.retries += 1
                 hint = exc.retry_after if isinstance(exc, RateLimited) else None
                 await self.retry.sleep(self.retry.delay(attempt, hint))
+
+    async def _send(self, method: str, url: httpx.URL | str, content: bytes | None, params: dict[str, Any] | None,
+                    headers: dict[str, str]) -> httpx.Response:
+        """One exchange within ``deadline``, its body read up to ``MAX_BODY`` (``AdminAPIError`` past it)."""
+        async with asyncio.timeout(self.deadline):
+            request = httpx.Request(method, url, params=params, headers=headers, content=content,
+                                    extensions={"timeout": self._timeout, "max_body": MAX_BODY})
+            response = await self._transport.handle_async_request(request)
+            response.request = request
+            if response.extensions.get("body_too_large"):  # the aiohttp transport stopped reading
+                raise _too_large(response)
+            if response.is_stream_consumed:  # read whole by the transport, within ``max_body``
+                if len(response.content) > MAX_BODY:
+                    raise _too_large(response)
+                return response
+            try:
+                declared = response.headers.get("content-length", "")
+                if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
+                    raise _too_large(response)
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > MAX_BODY:
+                        raise _too_large(response)
+                    chunks.append(chunk)
+            finally:
+                await response.aclose()
+        headers_out = [(k, v) for k, v in response.headers.raw  # bytes: a header may hold non-ASCII text
+                       if k.lower() not in (b"content-encoding", b"content-length", b"transfer-encoding")]
+        return httpx.Response(response.status_code, headers=headers_out, content=b"".join(chunks), request=request,
+                              extensions=response.extensions)
+
+
+def _too_large(response: httpx.Response) -> AdminAPIError:
+    return AdminAPIError(f"the answer is larger than {MAX_BODY} bytes; refused", status=response.status_code,
+                         method=response.request.method, url=where(response))
+
+
+def _secret_values(value: Any) -> list[str]:
+    """The plain values of every ``Secret`` in a request body."""
+    if isinstance(value, Secret):
+        return [value.reveal()]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _secret_values(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _secret_values(v)]
+    return []
+
+
+def _mask(exc: AdminAPIError, hidden: list[str]) -> None:
+    """Mask ``hidden`` values in ``exc`` in place: a server may echo the admin key or the body."""
+    if not hidden:
+        return
+    exc.server_message = scrub(exc.server_message, hidden)
+    exc.args = tuple(scrub(a, hidden) if isinstance(a, str) else a for a in exc.args)

@@ -9,7 +9,6 @@ retried blindly: after an ambiguous failure a GET decides whether it already hap
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 from urllib.parse import quote, urljoin
 
@@ -24,7 +23,7 @@ from reconciler.errors import (
     RateLimited,
     ServerError,
 )
-from reconciler.run.adapters.http import Transport, json_body, unexpected
+from reconciler.run.adapters.http import AdminClient, json_body, unexpected
 from reconciler.state.kinds import Kind
 from reconciler.state.live import ListResult, LiveObject, ServerInfo
 
@@ -40,22 +39,11 @@ def concurrent_update(exc: AdminAPIError) -> bool:
     return exc.status == 400 and "concurrent update" in exc.server_message
 
 
-def next_link(header: str | None) -> str | None:
-    """The URL of ``rel="next"`` in a ``Link`` header, or None."""
-    if not header:
-        return None
-    for part in header.split(","):
-        url, _, params = part.partition(";")
-        if 'rel="next"' in params.replace(" ", ""):
-            return url.strip().strip("<>")
-    return None
-
-
 class HydraAdapter:
     """Lists, reads and writes OAuth2 clients on one Hydra admin endpoint."""
 
-    def __init__(self, transport: Transport) -> None:
-        self.t = transport
+    def __init__(self, client: AdminClient) -> None:
+        self.t = client
         self.info: ServerInfo | None = None
         self.prefix = "/admin/clients"
 
@@ -70,6 +58,8 @@ class HydraAdapter:
         try:
             response = await self.t.request("GET", "/version")
             version = str(response.json().get("version", ""))
+        except ConnectError:
+            raise  # no answer at all: probing other paths would only wait as long again
         except (AdminAPIError, ValueError, AttributeError):
             version = ""
         if version:
@@ -132,10 +122,15 @@ class HydraAdapter:
                 total = _total(response.headers.get("x-total-count"))
                 page = _page(response)
                 _add(result, page)
-                link = next_link(response.headers.get("link"))
+                link = response.links.get("next", {}).get("url")  # httpx parses the Link header
                 if len(page) < PAGE_SIZE_V2 or link is None:
                     break
                 url = urljoin(self.t.base_url + "/", link.lstrip("/"))
+                if httpx.URL(url).copy_with(path="/", query=None, fragment=None) != httpx.URL(self.t.origin + "/"):
+                    # Following it would send our requests (and any credential) to another server.
+                    raise AdminAPIError(f"the next page is at another origin ({_origin(url)}); refused, the list "
+                                        f"must stay on {self.t.origin}", status=response.status_code, method="GET",
+                                        url=self.t.origin + self.prefix)
         if total is not None and len(result.objects) != total:
             result.complete = False
             result.problem = f"read {len(result.objects)} OAuth2 clients but the server counts {total}"
@@ -198,10 +193,6 @@ class HydraAdapter:
         except NotFound:
             return
 
-    async def close(self) -> None:
-        """Nothing to release beyond the shared client."""
-        await asyncio.sleep(0)
-
 
 def _page(response: httpx.Response) -> list[dict[str, Any]]:
     page = json_body(response) or []
@@ -214,6 +205,11 @@ def _add(result: ListResult, page: list[dict[str, Any]]) -> None:
     for item in page:
         key = str(item.get("client_id", ""))
         result.objects[key] = LiveObject(Kind.OAUTH2_CLIENT, key, item, str(item.get("updated_at", "")))
+
+
+def _origin(url: str) -> str:
+    parsed = httpx.URL(url)
+    return f"{parsed.scheme}://{parsed.netloc.decode()}"
 
 
 def _total(value: str | None) -> int | None:

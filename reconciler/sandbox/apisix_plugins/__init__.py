@@ -18,8 +18,25 @@ from reconciler.sandbox.apisix_jsonschema import validate
 from reconciler.sandbox.apisix_plugins.auth import basic_auth, jwt_auth, key_auth
 from reconciler.sandbox.apisix_plugins.base import PluginDef, Schema, Version, is_legacy
 from reconciler.sandbox.apisix_plugins.catalogue import DEFAULT_ENABLED, MODULES, STREAM_MODULES
+from reconciler.sandbox.apisix_plugins.edge import (
+    consumer_restriction,
+    hmac_auth,
+    referer_restriction,
+    request_validation,
+    uri_blocker,
+)
 from reconciler.sandbox.apisix_plugins.misc import cors, prometheus, proxy_rewrite, request_id
+from reconciler.sandbox.apisix_plugins.observe import file_logger, http_logger, opentelemetry, zipkin
 from reconciler.sandbox.apisix_plugins.oidc import openid_connect
+from reconciler.sandbox.apisix_plugins.shaping import (
+    api_breaker,
+    fault_injection,
+    mocking,
+    real_ip,
+    redirect,
+    response_rewrite,
+    traffic_split,
+)
 from reconciler.sandbox.apisix_plugins.traffic import csrf, ip_restriction, limit_conn, limit_count, limit_req
 from reconciler.sandbox.apisix_schemas import META_SCHEMA
 
@@ -28,6 +45,9 @@ __all__ = ["DEFAULT_ENABLED", "PLUGIN_NAMES", "PluginDef", "PluginRegistry"]
 _FACTORIES: list[Callable[[Version], PluginDef]] = [
     openid_connect, key_auth, basic_auth, jwt_auth, limit_count, limit_req, limit_conn, csrf,
     proxy_rewrite, cors, prometheus, request_id, ip_restriction,
+    hmac_auth, response_rewrite, redirect, real_ip, traffic_split, api_breaker, http_logger, file_logger,
+    zipkin, opentelemetry, consumer_restriction, referer_restriction, uri_blocker, request_validation,
+    fault_injection, mocking,
 ]
 _BY_NAME: dict[str, Callable[[Version], PluginDef]] = {f((3, 18, 0)).name: f for f in _FACTORIES}
 #: The plugins whose schemas are transcribed (every other enabled plugin is permissive).

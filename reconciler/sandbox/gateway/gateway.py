@@ -38,6 +38,22 @@ def request_host(request: Request) -> str:
     return raw.split(":", 1)[0] or "localhost"
 
 
+def normalize_path(path: str) -> str | None:
+    """nginx's ``$uri``: ``//`` merged, ``.`` and ``..`` segments resolved; None above the root (400)."""
+    out: list[str] = []
+    for segment in path.split("/")[1:]:
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if not out:
+                return None
+            out.pop()
+            continue
+        out.append(segment)
+    trailing = path.endswith(("/", "/.", "/..")) and bool(out)
+    return "/" + "/".join(out) + ("/" if trailing else "")
+
+
 class Gateway:
     """APISIX's proxy over an ``ApisixStore``; ``server()`` serves it over HTTP."""
 
@@ -70,6 +86,10 @@ class Gateway:
 
     async def handle(self, request: Request) -> Response:
         """Answer one data-plane request."""
+        normalized = normalize_path(request.path) if request.path.startswith("/") else None
+        if normalized is None:
+            return nginx_page(400)
+        request.path = normalized
         view = self.live.current()
         ctx = Ctx(request=request, host=request_host(request), view=view, listen_port=self.port)
         route = match(view.routes, request, ctx.host)
@@ -94,7 +114,12 @@ class Gateway:
         if answer is None:
             answer = await run_phase(self.registry, plugins, "rewrite", ctx)
         if answer is None and ctx.consumer is not None:
-            added = {name for name in ctx.consumer.plugins if name not in plugins}
+            if ctx.consumer.group_missing:
+                return nginx_page(503)
+            # ``rewrite_in_consumer`` ([A] ``plugin.lua: filter()``): only plugins the consumer
+            # added, and never an auth plugin, run their rewrite again.
+            added = {name for name in ctx.consumer.plugins if name not in plugins
+                     and not getattr(self.registry.get(name), "auth", False)}
             plugins = {**plugins, **ctx.consumer.plugins}
             answer = await run_phase(self.registry, plugins, "rewrite", ctx, only=added)
         if answer is None:

@@ -129,6 +129,15 @@ def upstream_request_headers(ctx: Ctx) -> dict[str, str]:
     return headers
 
 
+async def _exchange(client: httpx.AsyncClient, outgoing: httpx.Request) -> tuple[httpx.Response, bytes]:
+    """Send ``outgoing`` and read its whole body; a timeout or a broken connection in either raises."""
+    answer = await client.send(outgoing, stream=True)
+    try:
+        return answer, b"".join([chunk async for chunk in answer.aiter_raw()])
+    finally:
+        await answer.aclose()
+
+
 async def forward(ctx: Ctx, client: httpx.AsyncClient, balancer: Balancer) -> Response:
     """Proxy the request to the route's upstream; APISIX's answer when that fails."""
     found = resolve_upstream(ctx)
@@ -153,24 +162,15 @@ async def forward(ctx: Ctx, client: httpx.AsyncClient, balancer: Balancer) -> Re
                                  headers=sent, content=ctx.request.body or None,
                                  extensions={"timeout": timeout.as_dict()})
         try:
-            answer = await client.send(outgoing, stream=True)
+            answer, body = await _exchange(client, outgoing)
         except httpx.TimeoutException:
             statuses.append("504")
             continue
         except httpx.TransportError:
             statuses.append("502")
             continue
-        try:
-            body = b"".join([chunk async for chunk in answer.aiter_raw()])
-        except httpx.TimeoutException:
-            statuses.append("504")
-            continue
-        except httpx.TransportError:
-            statuses.append("502")
-            continue
-        finally:
-            await answer.aclose()
-        out = [(name, value) for name, value in answer.headers.multi_items() if name.lower() not in RESPONSE_DROP]
+        out = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in answer.headers.raw
+               if name.decode("latin-1").lower() not in RESPONSE_DROP]
         if answer.status_code >= 500:
             statuses.append(str(answer.status_code))
             out.append(("X-APISIX-Upstream-Status", ", ".join(statuses)))

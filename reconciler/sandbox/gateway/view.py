@@ -20,6 +20,14 @@ if TYPE_CHECKING:
     from reconciler.sandbox.apisix_store import ApisixStore
 
 Conf = dict[str, Any]
+#: Added to every plugin config: the key of the object that holds it (``/apisix/routes/r``...).
+#: limit-count keys its counters by it, as APISIX 3.18 does with ``conf._meta.parent.resource_key``.
+RESOURCE = "__resource"
+
+
+def _marked(plugins: dict[str, Any], resource: str) -> dict[str, Any]:
+    return {name: {**conf, RESOURCE: resource} if isinstance(conf, dict) else conf
+            for name, conf in plugins.items()}
 
 
 @dataclass
@@ -42,12 +50,14 @@ class ResolvedRoute:
 
 @dataclass
 class Consumer:
-    """A consumer with the plugins of its group merged under its own (consumer wins)."""
+    """A consumer with the plugins of its group merged under its own (consumer wins,
+    [A] ``plugin.lua: merge_consumer_route()``); a dangling ``group_id`` makes APISIX answer 503."""
 
     username: str
     conf: Conf
     plugins: dict[str, Conf]
     credentials: list[tuple[str, dict[str, Conf]]] = field(default_factory=list)
+    group_missing: bool = False
 
 
 @dataclass
@@ -67,7 +77,7 @@ def _plain(store: ApisixStore, segment: str) -> list[tuple[str, int, Conf]]:
 
 
 def _merge_route(store: ApisixStore, route_id: str, order: int, modified: int, conf: Conf) -> ResolvedRoute:
-    plugins: dict[str, Conf] = dict(conf.get("plugins") or {})
+    plugins: dict[str, Conf] = _marked(conf.get("plugins") or {}, f"/apisix/routes/{route_id}")
     broken = 0
     version = modified
     pc_id = conf.get("plugin_config_id")
@@ -77,9 +87,10 @@ def _merge_route(store: ApisixStore, route_id: str, order: int, modified: int, c
             broken = 503
         else:
             version += pc.modified
-            for name, pconf in (pc.plain.get("plugins") or {}).items():
+            for name, pconf in _marked(pc.plain.get("plugins") or {}, f"/apisix/plugin_configs/{pc_id}").items():
                 plugins.setdefault(name, copy.deepcopy(pconf))
     merged = dict(conf)
+    service_hosts: list[str] | None = None
     service_id = conf.get("service_id")
     if service_id is not None:
         service = store.data["services"].get(str(service_id))
@@ -87,8 +98,9 @@ def _merge_route(store: ApisixStore, route_id: str, order: int, modified: int, c
             broken = broken or 404
         else:
             version += service.modified
+            service_hosts = service.plain.get("hosts")
             merged = copy.deepcopy(service.plain)
-            for name, sconf in (merged.get("plugins") or {}).items():
+            for name, sconf in _marked(merged.get("plugins") or {}, f"/apisix/services/{service_id}").items():
                 plugins.setdefault(name, sconf)
             if "upstream" in conf:
                 merged.pop("upstream_id", None)
@@ -97,7 +109,9 @@ def _merge_route(store: ApisixStore, route_id: str, order: int, modified: int, c
                     merged[key] = value
     merged["plugins"] = plugins
     paths = list(conf.get("uris") or ([conf["uri"]] if conf.get("uri") else []))
-    hosts = list(merged.get("hosts") or ([merged["host"]] if merged.get("host") else []))
+    # ``radixtree_host_uri.lua: push_host_router()``: the route's hosts, else its host, else the service's hosts.
+    own = conf.get("hosts") or ([conf["host"]] if conf.get("host") else None)
+    hosts = list(own if own is not None else (service_hosts or []))
     return ResolvedRoute(route_id, merged, plugins, paths, hosts, order, version, broken)
 
 
@@ -108,9 +122,11 @@ def _consumers(store: ApisixStore) -> dict[str, Consumer]:
         plugins: dict[str, Conf] = {}
         group = groups.get(str(conf.get("group_id"))) if conf.get("group_id") is not None else None
         if group is not None:
-            plugins.update(copy.deepcopy(group.get("plugins") or {}))
-        plugins.update(conf.get("plugins") or {})
-        out[username] = Consumer(username, conf, plugins)
+            plugins.update(_marked(copy.deepcopy(group.get("plugins") or {}),
+                                   f"/apisix/consumer_groups/{conf['group_id']}"))
+        plugins.update(_marked(conf.get("plugins") or {}, f"/apisix/consumers/{username}"))
+        out[username] = Consumer(username, conf, plugins,
+                                 group_missing=conf.get("group_id") is not None and group is None)
     for key, _modified, conf in _plain(store, "credentials"):
         username, _, cred_id = key.partition("/credentials/")
         if username in out:
@@ -122,8 +138,8 @@ def _global_plugins(store: ApisixStore) -> dict[str, Conf]:
     """One plugin set from every global rule; a plugin in two rules is dropped (``merge_global_rules``)."""
     seen: dict[str, int] = {}
     merged: dict[str, Conf] = {}
-    for _key, _modified, conf in _plain(store, "global_rules"):
-        for name, pconf in (conf.get("plugins") or {}).items():
+    for key, _modified, conf in _plain(store, "global_rules"):
+        for name, pconf in _marked(conf.get("plugins") or {}, f"/apisix/global_rules/{key}").items():
             seen[name] = seen.get(name, 0) + 1
             merged[name] = pconf
     return {name: pconf for name, pconf in merged.items() if seen[name] == 1}
@@ -146,9 +162,14 @@ class LiveView:
     def __init__(self, store: ApisixStore) -> None:
         self.store = store
         self._view: StoreView | None = None
+        self._key: tuple[int, int] = (-1, 0)
 
     def current(self) -> StoreView:
-        """The view of the store as it is now."""
-        if self._view is None or self._view.revision != self.store.revision:
-            self._view = build_view(self.store)
+        """The view of the store as it is now (``?ttl=`` leases that ran out are dropped first)."""
+        store = self.store
+        if store._expiry:  # the same expiry the Admin API applies before each request
+            store._expire()
+        key = (store.revision, id(store.data))  # a restored snapshot replaces ``data`` wholesale
+        if self._view is None or self._key != key:
+            self._view, self._key = build_view(store), key
         return self._view

@@ -8,14 +8,14 @@ state and live in ``reconciler.load.resolve``.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import Field, PlainValidator, WithJsonSchema, model_validator
+from pydantic import Field, PlainValidator, WithJsonSchema, field_validator, model_validator
 
+from reconciler.state.models import closed_sets as cs
 from reconciler.state.models.common import USERNAME_PATTERN, Desc, Id, Labels, Name, Strict
 from reconciler.state.models.plugins import AUTH_PLUGINS, ConsumerPlugins, Plugins
 
-Method = Literal["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE", "PURGE"]
 HOST_PATTERN = r"^\*?[0-9a-zA-Z-._\[\]:]+$"
 Host = Annotated[str, Field(pattern=HOST_PATTERN)]
 _WEIGHT_HELP = "a weight is an integer >= 0"
@@ -36,7 +36,7 @@ def check_nodes(value: Any) -> Any:
     if isinstance(value, dict):
         for address, weight in value.items():
             host, sep, port = str(address).rpartition(":")
-            if not sep or not host or not port.isdigit():
+            if not sep or not host or not (port.isascii() and port.isdigit()):
                 raise ValueError(f"node {address!r} must be 'host:port'")
             _check_port(f"node {address!r}", int(port))
             _check_weight(f"node {address!r}", weight)
@@ -109,16 +109,18 @@ class UpstreamBody(Strict):
     timeout: Timeout | None = None
     tls: dict[str, Any] | None = Field(None, description="{client_cert_id} or {client_cert, client_key}, verify.")
     keepalive_pool: dict[str, Any] | None = None
-    type: str | None = Field(None, description="Load balancing: roundrobin (default), chash, ewma, least_conn.")
+    type: cs.BalancerType | None = Field(None, description="Load balancer (default roundrobin).")
     checks: dict[str, Any] | None = Field(None, description="Health checks; needs 'active'.")
-    hash_on: Literal["vars", "header", "cookie", "consumer", "vars_combinations"] | None = None
+    hash_on: cs.HashOn | None = None
     key: str | None = Field(None, description="Hash key, required for type chash.")
-    scheme: Literal["grpc", "grpcs", "http", "https", "tcp", "tls", "udp", "kafka"] | None = None
+    scheme: cs.UpstreamScheme | None = None
     discovery_type: str | None = None
     discovery_args: dict[str, Any] | None = None
-    pass_host: Literal["pass", "node", "rewrite"] | None = None
+    pass_host: cs.PassHost | None = None
     upstream_host: str | None = None
     service_name: str | None = None
+
+    _checks = field_validator("checks")(cs.check_health_checks)
 
     @model_validator(mode="after")
     def _upstream_rules(self) -> UpstreamBody:
@@ -151,7 +153,7 @@ class Route(Strict):
     uri: Annotated[str, Field(min_length=1, max_length=4096)] | None = Field(None, description="Path to match.")
     uris: list[Annotated[str, Field(min_length=1, max_length=4096)]] | None = Field(None, min_length=1)
     priority: int | None = None
-    methods: list[Method] | None = None
+    methods: list[cs.Method] | None = None
     host: Host | None = None
     hosts: list[Host] | None = Field(None, min_length=1)
     remote_addr: str | None = None
@@ -167,7 +169,7 @@ class Route(Strict):
     service_id: Id | None = None
     upstream_id: Id | None = None
     enable_websocket: bool | None = None
-    status: Literal[0, 1] | None = None
+    status: cs.Status | None = None
 
     @model_validator(mode="after")
     def _route_rules(self) -> Route:
@@ -269,7 +271,7 @@ class SSL(Strict):
 
     id: Id
     labels: Labels | None = None
-    type: Literal["server", "client"] | None = None
+    type: cs.SslType | None = None
     cert: Annotated[str, Field(min_length=128, max_length=65536)] | None = None
     key: Annotated[str, Field(min_length=64, max_length=65536)] | None = None
     certs: list[str] | None = None
@@ -277,8 +279,8 @@ class SSL(Strict):
     sni: str | None = None
     snis: list[str] | None = Field(None, min_length=1)
     client: dict[str, Any] | None = None
-    status: Literal[0, 1] | None = None
-    ssl_protocols: list[Literal["TLSv1.1", "TLSv1.2", "TLSv1.3"]] | None = None
+    status: cs.Status | None = None
+    ssl_protocols: list[cs.SslProtocol] | None = None
 
     @model_validator(mode="after")
     def _server_needs_cert(self) -> SSL:
@@ -299,3 +301,14 @@ class PluginMetadata(Strict):
 
     model_config = Strict.model_config | {"extra": "allow"}
     plugin: str = Field(pattern=_PLUGIN_NAME.pattern, description="Plugin name (the object's key).")
+
+
+class Proto(Strict):
+    """``apisix.protos[]``: a protobuf definition for grpc-transcode (``content`` is required)."""
+
+    id: Id
+    name: Name | None = None
+    desc: Desc | None = None
+    labels: Labels | None = None
+    content: Annotated[str, Field(min_length=1, max_length=1024 * 1024,
+                                  description="The .proto source (compiled by APISIX on write).")]

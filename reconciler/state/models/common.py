@@ -70,8 +70,3 @@ Labels = Annotated[
     dict[str, LabelValue],
     Field(description="Key/value labels; values are 1..256 characters without whitespace."),
 ]
-
-
-def key_text(value: str | int) -> str:
-    """An id as the string the engine keys objects by (APISIX compares ids as strings)."""
-    return str(value)

@@ -17,12 +17,14 @@ from reconciler.state.models.apisix import (
     GlobalRule,
     PluginConfig,
     PluginMetadata,
+    Proto,
     Route,
     Service,
     Upstream,
 )
 from reconciler.state.models.common import Strict
 from reconciler.state.models.hydra import OAuth2Client
+from reconciler.state.models.secret_managers import SecretManager
 
 
 class HydraSection(Strict):
@@ -46,6 +48,8 @@ class ApisixSection(Strict):
     global_rules: list[GlobalRule] = Field(default_factory=list)
     ssls: list[SSL] = Field(default_factory=list)
     plugin_metadata: list[PluginMetadata] = Field(default_factory=list, description="Keyed by plugin name.")
+    secrets: list[SecretManager] = Field(default_factory=list, description="Secret managers, keyed by <manager>/<id>.")
+    protos: list[Proto] = Field(default_factory=list, description="Protobuf definitions for grpc-transcode.")
 
 
 class DesiredStateFile(Strict):

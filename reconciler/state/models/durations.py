@@ -19,13 +19,17 @@ _UNITS: Final[dict[str, int]] = {
     "m": 60_000_000_000,
     "h": 3_600_000_000_000,
 }
-_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+#: ASCII digits only: Go's time.ParseDuration takes nothing else (``\d`` would take Arabic-Indic or fullwidth digits).
+_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)")
+#: Go's time.Duration is an int64 of nanoseconds (about 292 years).
+_MAX_NANOS = 2**63 - 1
 
 
-def parse_duration(text: str) -> int:
+def parse_duration(text: str, *, positive: bool = True) -> int:
     """Nanoseconds of a Go duration such as ``"1h30m"`` or ``"1.5s"``; ``ValueError`` otherwise.
 
-    Negative durations and a bare ``"0"`` are refused: a lifespan is always positive.
+    Negative durations and a bare ``"0"`` are refused: a lifespan is always positive (with
+    ``positive=False`` a zero such as ``"0s"``, which a server may return, is accepted).
     """
     if not text:
         raise ValueError("empty duration")
@@ -35,14 +39,18 @@ def parse_duration(text: str) -> int:
         if match is None:
             raise ValueError(f"invalid duration {text!r} (write it like '1h', '30m', '1h30m' or '90s')")
         number, unit = match.groups()
+        if len(number) > 30:
+            raise ValueError(f"duration {text[:40]!r} is out of range")
         whole, _, frac = number.partition(".")
         scale = _UNITS[unit]
         total += int(whole or "0") * scale
         if frac:
             total += int(frac) * scale // 10 ** len(frac)
         pos = match.end()
-    if total <= 0:
+    if total <= 0 and positive:
         raise ValueError(f"duration {text!r} must be positive")
+    if total > _MAX_NANOS:
+        raise ValueError(f"duration {text!r} is out of range (Go durations end near 292 years)")
     return total
 
 

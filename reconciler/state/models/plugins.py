@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
+from reconciler.state.models.closed_sets import WindowType
 from reconciler.state.models.common import Strict
 
 PosInt = Annotated[int, Field(ge=1)]
@@ -231,7 +232,7 @@ class LimitCount(_Plugin):
     allow_degradation: bool | None = None
     show_limit_quota_header: bool | None = None
     group: str | None = None
-    window_type: str | None = None
+    window_type: WindowType | None = None
     sync_interval: int | None = None
     redis_host: str | None = None
     redis_port: int | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from reconciler.secrets import Secret
+from reconciler.secrets import Secret, is_reference
 
 _REDIS: Final = (("redis_password",), ("sentinel_password",))
 
@@ -28,6 +28,8 @@ PLUGIN_SECRETS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
     "limit-req": _REDIS,
     "limit-conn": _REDIS,
     "csrf": (("key",),),
+    "hmac-auth": (("secret_key",),),
+    "http-logger": (("auth_header",),),
 }
 
 #: Field names that hold a secret anywhere inside any plugin's configuration: the table above
@@ -40,7 +42,7 @@ SECRET_FIELD_NAMES: Final = frozenset({
 
 def _wrap(value: Any) -> Any:
     if isinstance(value, str):
-        return Secret(value, origin=("literal",))
+        return value if is_reference(value) else Secret(value, origin=("literal",))
     if isinstance(value, list):
         return [_wrap(v) for v in value]
     return value

@@ -50,6 +50,7 @@ def attach(ctx: Ctx, consumer: Consumer, credential_id: str | None) -> None:
 
 
 def _anonymous(ctx: Ctx, conf: dict[str, Any]) -> bool:
+    """Attach ``anonymous_consumer`` when it exists ([A] ``consumer.get_anonymous_consumer()``)."""
     name = conf.get("anonymous_consumer")
     consumer = ctx.view.consumers.get(str(name)) if name else None
     if consumer is None:
@@ -71,24 +72,27 @@ class KeyAuth:
     priority = 2500
     phase = "rewrite"
     auth = True
-    REALM = ("WWW-Authenticate", 'apikey realm="key"')
 
     async def run(self, conf: dict[str, Any], ctx: Ctx) -> Response | None:
         header = str(conf.get("header") or "apikey").lower()
         query = str(conf.get("query") or "apikey")
+        realm = ("WWW-Authenticate", f'apikey realm="{conf.get("realm") or "key"}"')
         key = ctx.request.headers.get(header)
         from_header = key is not None
         if key is None:
             key = ctx.request.arg(query)
-        if key is None:
-            if _anonymous(ctx, conf):
-                return None
-            return exit_json(401, {"message": "Missing API key in request"}, [self.REALM])
-        found = find_credential(ctx, "key-auth", "key", key)
+        found = find_credential(ctx, "key-auth", "key", key) if key is not None else None
         if found is None:
-            if _anonymous(ctx, conf):
-                return None
-            return exit_json(401, {"message": "Invalid API key in request"}, [self.REALM])
+            message = "Missing API key in request" if key is None else "Invalid API key in request"
+            if not conf.get("anonymous_consumer"):
+                return exit_json(401, {"message": message}, [realm])
+            if conf.get("hide_credentials"):  # both places, as the anonymous fallback does
+                ctx.upstream_headers.pop(header, None)
+                if ctx.request.arg(query) is not None:
+                    _drop_query_arg(ctx, query)
+            if not _anonymous(ctx, conf):
+                return exit_json(401, {"message": "Invalid user authorization"}, [realm])
+            return None
         consumer, cred_id, _cred = found
         if conf.get("hide_credentials"):
             if from_header:
@@ -100,38 +104,42 @@ class KeyAuth:
 
 
 class BasicAuth:
-    """basic-auth: ``Authorization: Basic base64(user:password)``; whitespace removed, split at every ``:``."""
+    """basic-auth: ``Authorization`` matching ``(?i:basic)\\s(.+)``; whitespace removed, split at every ``:``."""
 
     name = "basic-auth"
     priority = 2520
     phase = "rewrite"
     auth = True
-    REALM = ("WWW-Authenticate", 'Basic realm="basic"')
 
-    def _fail(self, ctx: Ctx, conf: dict[str, Any], message: str) -> Response | None:
-        if _anonymous(ctx, conf):
-            return None
-        return exit_json(401, {"message": message}, [self.REALM])
-
-    async def run(self, conf: dict[str, Any], ctx: Ctx) -> Response | None:
+    @staticmethod
+    def _find(ctx: Ctx) -> Found | str:
         header = ctx.request.headers.get("authorization")
         if header is None:
-            return self._fail(ctx, conf, "Missing authorization in request")
-        match = re.match(r"Basic\s(.+)", header)
-        if match is None:
-            return self._fail(ctx, conf, "Invalid authorization in request")
+            return "Missing authorization in request"
+        match = re.search(r"(?i:basic)\s(.+)", header)
         try:
-            decoded = base64.b64decode(match.group(1), validate=False).decode()
+            decoded = base64.b64decode(match.group(1), validate=True).decode() if match else None
         except (binascii.Error, UnicodeDecodeError):
-            return self._fail(ctx, conf, "Invalid authorization in request")
-        parts = decoded.split(":")
+            decoded = None
+        parts = decoded.split(":") if decoded is not None else []
         if len(parts) < 2:
-            return self._fail(ctx, conf, "Invalid authorization in request")
-        username, password = re.sub(r"\s", "", parts[0]), re.sub(r"\s", "", parts[1])
+            return "Invalid authorization in request"
+        username, password = re.sub(r"\s+", "", parts[0]), re.sub(r"\s+", "", parts[1])
         found = find_credential(ctx, "basic-auth", "username", username)
         if found is None or str(found[2].get("password")) != password:
-            return self._fail(ctx, conf, "Invalid user authorization")
+            return "Invalid user authorization"
+        return found
+
+    async def run(self, conf: dict[str, Any], ctx: Ctx) -> Response | None:
+        realm = ("WWW-Authenticate", f'Basic realm="{conf.get("realm") or "basic"}"')
+        found = self._find(ctx)
+        if isinstance(found, str):
+            if not conf.get("anonymous_consumer"):
+                return exit_json(401, {"message": found}, [realm])
+            if not _anonymous(ctx, conf):
+                return exit_json(401, {"message": "Invalid user authorization"}, [realm])
         if conf.get("hide_credentials"):
             ctx.upstream_headers.pop("authorization", None)
-        attach(ctx, found[0], found[1])
+        if not isinstance(found, str):
+            attach(ctx, found[0], found[1])
         return None

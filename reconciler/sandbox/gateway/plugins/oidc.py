@@ -18,6 +18,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from reconciler.sandbox.apisix_jsonschema import validate
 from reconciler.sandbox.gateway import jwt
 from reconciler.sandbox.gateway.context import Ctx, exit_json, nginx_page
 from reconciler.sandbox.gateway.idp import IdpError, Provider
@@ -52,10 +53,23 @@ def redirect_uri(conf: dict[str, Any], ctx: Ctx) -> str | None:
     return uri
 
 
-def _scopes(value: Any) -> set[str]:
-    if isinstance(value, list):
-        return {str(v) for v in value}
-    return set(str(value).split()) if value else set()
+def _scopes_refused(required: list[str]) -> Response:
+    """403 naming every required scope, in configuration order ([A] ``rewrite()``)."""
+    return exit_json(403, {"error": f"required scopes {', '.join(map(str, required))} not present"}, newline=False)
+
+
+def _claim_schema(conf: dict[str, Any], claims: dict[str, Any]) -> Response | None:
+    """``claim_schema`` ([A] ``validate_claims_in_oidcauth_response()``): 401 ``invalid_token`` on a mismatch."""
+    schema = conf.get("claim_schema")
+    if not isinstance(schema, dict):
+        return None
+    error = validate(schema, claims)
+    if error is None:
+        return None
+    LOG.warning("OIDC claim validation failed: %s", error)
+    realm = str(conf.get("realm") or "apisix")
+    value = f'Bearer realm="{realm}", error="invalid_token", error_description="{error}"'
+    return nginx_page(401, [("WWW-Authenticate", value)])
 
 
 class OpenIdConnect:
@@ -96,18 +110,23 @@ class OpenIdConnect:
 
     def _serve(self, conf: dict[str, Any], ctx: Ctx, session: Session) -> Response | None:
         data = session.data
-        required = _scopes(conf.get("required_scopes"))
+        checked = {"user": data.get("user"), "access_token": data.get("access_token"), "id_token": data.get("id_token")}
+        refused = _claim_schema(conf, {k: v for k, v in checked.items() if v is not None})
+        if refused is not None:
+            return refused
+        required = conf.get("required_scopes")
         if required:
             token_scope: Any = None
             try:
                 token_scope = jwt.parse(str(data.get("access_token") or "")).claims.get("scope")
             except jwt.JwtError:
-                token_scope = (data.get("id_token") or {}).get("scope")
+                token_scope = None
             if token_scope is None:
+                token_scope = (data.get("id_token") or {}).get("scope")
+            if not isinstance(token_scope, str):
                 return exit_json(403, {"error": "required scopes not present"}, newline=False)
-            missing = sorted(required - _scopes(token_scope))
-            if missing:
-                return exit_json(403, {"error": f"required scopes {', '.join(missing)} not present"}, newline=False)
+            if not set(required) <= set(token_scope.split()):
+                return _scopes_refused(required)
         headers = ctx.upstream_headers
         token = data.get("access_token")
         if token and conf.get("set_access_token_header", True) is not False:
@@ -139,7 +158,10 @@ class OpenIdConnect:
                 return nginx_page(400)
             if scheme.lower() == "bearer":
                 token = value.strip()
-        elif "x-access-token" in ctx.request.headers and conf.get("bearer_only"):
+        elif "x-access-token" in ctx.request.headers:
+            # [A] ``get_bearer_access_token()`` counts it as a token, but lua-resty-openidc reads
+            # only ``Authorization``, so the check fails.
+            LOG.warning("OIDC introspection failed: no Authorization header found")
             return self._unauthorized(realm, "no Authorization header found")
         if token is None:
             if conf.get("bearer_only"):
@@ -151,7 +173,7 @@ class OpenIdConnect:
         except (IdpError, jwt.JwtError) as exc:
             LOG.warning("OIDC introspection failed: %s", exc)
             return self._unauthorized(realm, str(exc))
-        denied = self._claims_allowed(conf, claims)
+        denied = self._claims_allowed(conf, claims) or _claim_schema(conf, claims)
         if denied is not None:
             return denied
         if conf.get("access_token_in_authorization_header"):
@@ -196,10 +218,10 @@ class OpenIdConnect:
 
     @staticmethod
     def _claims_allowed(conf: dict[str, Any], claims: dict[str, Any]) -> Response | None:
-        required = _scopes(conf.get("required_scopes"))
-        missing = sorted(required - _scopes(claims.get("scope")))
-        if missing:
-            return exit_json(403, {"error": f"required scopes {', '.join(missing)} not present"}, newline=False)
+        required = conf.get("required_scopes")
+        granted = claims.get("scope")
+        if required and not set(required) <= set(granted.split() if isinstance(granted, str) else []):
+            return _scopes_refused(required)
         audience = (conf.get("claim_validator") or {}).get("audience") or {}
         if audience:
             value = claims.get(str(audience.get("claim") or "aud"))

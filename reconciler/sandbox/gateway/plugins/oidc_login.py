@@ -146,8 +146,11 @@ class LoginFlow:
         states: dict[str, Any] = data.get("authorization_states") or {}
         if not code or not state:
             reason = f"unhandled request to the redirect_uri: {self.ctx.request.target}"
-            if (args.get("error") or [""])[0] == "temporarily_unavailable" and state in states:
-                return self._restart(states[state].get("original_url"), reason)
+            if (args.get("error") or [""])[0] == "temporarily_unavailable" and state:
+                if state in states:
+                    return self._restart(states[state].get("original_url"), reason)
+                if state == data.get("state"):
+                    return self._restart(data.get("original_url"), reason)
             raise FlowError(reason)
         pending = states.get(state)
         if pending is None and data.get("state") == state:

@@ -6,21 +6,28 @@ and the original query re-appended, ``regex_uri`` pairs with the first matching 
 ``host`` as the upstream host under ``pass_host: pass``, ``headers`` add/set/remove in that order
 where a flat map means set, ``method``).  limit-count follows [A]
 ``apisix/plugins/limit-count/init.lua`` and ``limit-count-local.lua`` (``shared/spec/
-apisix-data-plane.md`` §5): the window starts at a key's first request, counters are per route
-and config version unless ``group`` is set, ``X-RateLimit-*`` go on every answer, and the
+apisix-data-plane.md`` §5): the window starts at a key's first request; counters belong to the
+object holding the config (route, service, plugin config, consumer, consumer group, global rule)
+and the config's version, or to ``group`` when set (``gen_limit_key()``: the spec's "per route" is
+narrower than 3.18's ``parent.resource_key``); ``X-RateLimit-*`` go on every answer; the
 rejection is ``rejected_code`` (503) with ``{"error_msg": rejected_msg}`` or nginx's page.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import time
 from typing import Any
+from urllib.parse import quote
 
 from reconciler.sandbox.gateway.context import Ctx, exit_json, nginx_page
 from reconciler.sandbox.gateway.router import request_var
+from reconciler.sandbox.gateway.view import RESOURCE
 from reconciler.sandbox.http import Response
 
+URI_SAFE = "/:@!$&'()*+,;=-._~"
 VAR = re.compile(r"\$(\{(\w+)\}|(\w+))")
 
 
@@ -44,9 +51,9 @@ class ProxyRewrite:
     auth = False
 
     async def run(self, conf: dict[str, Any], ctx: Ctx) -> Response | None:
-        path = ctx.request.path
-        new: str | None = None
+        path = ctx.request.path  # nginx's $uri: decoded and normalised
         groups: tuple[str | None, ...] = ()
+        new = path
         if conf.get("uri"):
             new = resolve_vars(str(conf["uri"]), ctx)
         elif conf.get("regex_uri"):
@@ -54,18 +61,20 @@ class ProxyRewrite:
             for i in range(0, len(pairs) - 1, 2):
                 try:
                     found = re.search(pairs[i], path)
-                except re.error:
-                    found = None
+                except re.error as exc:
+                    return exit_json(500, {"error_msg": f"failed to match the uri {path} ({pairs[i]})  : {exc}"})
                 if found is not None:
                     groups = found.groups()
                     replacement = resolve_vars(str(pairs[i + 1]), ctx, groups)
                     new = path[:found.start()] + replacement + path[found.end():]
                     break
-        if new is not None:
-            query = ctx.request.raw_query
-            if "?" in ctx.request.target:
-                new = new + ("&" if "?" in new else "?") + query
-            ctx.upstream_uri = new
+        # Even without uri/regex_uri the upstream gets ``$uri`` (escaped) plus the query, not the raw
+        # request line ([A] ``rewrite()``: ``upstream_uri = ctx.var.uri`` ... ``is_args``).
+        base, sep, own_query = new.partition("?")
+        new = quote(base, safe=URI_SAFE) + sep + own_query
+        if "?" in ctx.request.target:
+            new = new + ("&" if sep else "?") + ctx.request.raw_query
+        ctx.upstream_uri = new
         if conf.get("host"):
             ctx.upstream_host = str(conf["host"])
         if conf.get("method"):
@@ -85,7 +94,8 @@ class ProxyRewrite:
 
 
 def _reset_text(seconds: float) -> str:
-    text = f"{seconds:.2f}".rstrip("0").rstrip(".")
+    """``math_floor(reset * 100) / 100`` printed as Lua prints numbers (``60``, ``59.99``)."""
+    text = f"{math.floor(seconds * 100) / 100:.2f}".rstrip("0").rstrip(".")
     return text or "0"
 
 
@@ -113,8 +123,13 @@ class LimitCount:
 
     async def run(self, conf: dict[str, Any], ctx: Ctx) -> Response | None:
         route = ctx.route
-        scope = ("group", str(conf["group"])) if conf.get("group") else \
-            ("route", route.id if route else "", str(route.version if route else 0))
+        # ``gen_limit_key()``: the group, else the object holding this config plus the config's own
+        # version, so routes sharing a service or consumers sharing a group share the counter.
+        if conf.get("group"):
+            scope: tuple[str, ...] = ("group", str(conf["group"]))
+        else:
+            own = {k: v for k, v in conf.items() if k != RESOURCE}
+            scope = (str(conf.get(RESOURCE, route.id if route else "")), json.dumps(own, sort_keys=True))
         count, window = int(conf.get("count", 1)), float(conf.get("time_window", 60))
         now = time.monotonic()
         key = (*scope, self._key(conf, ctx))
