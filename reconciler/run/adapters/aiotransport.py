@@ -21,6 +21,7 @@ from typing import Any
 
 import aiohttp
 import httpx
+from multidict import CIMultiDict
 from yarl import URL
 
 
@@ -91,7 +92,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` and return the whole answer as an ``httpx.Response``."""
         session = self._session or self._open()
-        headers: dict[str, Any] = dict(request.headers)
+        # Names as the caller wrote them (``X-API-KEY``), not httpx's lower-cased view of them.
+        headers = CIMultiDict((k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw)
         content = request.content  # our bodies are always bytes, never streams
         try:
             async with session.request(request.method, URL(str(request.url), encoded=True),
