@@ -24,7 +24,10 @@ REPO = Path(__file__).parents[2]
 
 def _walk(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     paths: list[tuple[str, ...]] = []
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # the group loads its sub-commands lazily
+        command = group.get_command(ctx, name)
+        assert command is not None
         paths.append((*prefix, name))
         if isinstance(command, click.Group):
             paths.extend(_walk(command, (*prefix, name)))

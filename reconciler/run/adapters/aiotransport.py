@@ -56,7 +56,10 @@ def _mapped(exc: BaseException, request: httpx.Request) -> httpx.TransportError:
 async def _read(answer: aiohttp.ClientResponse, limit: int | None) -> tuple[bytes, bool]:
     """The body, and whether it is whole: reading stops past ``limit`` bytes (the request's
     ``max_body`` extension), so that a server cannot make us hold an unbounded answer."""
-    if limit is None or (answer.content_length is not None and answer.content_length <= limit):
+    declared = answer.content_length
+    if limit is not None and declared is not None and declared > limit:
+        return b"", False  # refused before a byte of it is read
+    if limit is None or declared is not None:
         return await answer.read(), True
     chunks: list[bytes] = []
     size = 0
