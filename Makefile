@@ -6,8 +6,15 @@ STAMP     := $(VENV)/.installed
 HYDRA_BIN := bin/hydra
 GO        ?= go
 BENCH_SCALE ?= small
+# A second interpreter the suite runs on (the package claims >=3.11): pyenv's 3.13, else python3.13.
+PY313     ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3) python3.13)
+VENV313   := .venv-3.13
+# actionlint checks the GitHub workflow templates; built from the Go module proxy into a
+# gitignored folder (bin/ may be shared with other checkouts).
+ACTIONLINT_VERSION ?= v1.7.12
+ACTIONLINT := .tools/bin/actionlint
 
-.PHONY: install demo test lint typecheck schemas check-schemas hydra bench drift-demo check clean
+.PHONY: install demo test test-py313 test-reliability lint lint-ci actionlint typecheck schemas check-schemas hydra bench drift-demo check clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -30,6 +37,25 @@ test: $(STAMP)
 	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then echo "browser: Chromium found, browser tests will run"; \
 	else echo "!!! browser: Chromium missing: browser tests are SKIPPED (run 'sudo apt-get install -y chromium chromium-driver')"; fi
 	$(BIN)/python -m pytest -q
+
+# The unit, sandbox and docs tests on Python 3.13 (real Hydra and browser tests run in `make test`).
+test-py313:
+	test -x $(VENV313)/bin/python || $(PY313) -m venv $(VENV313)
+	$(VENV313)/bin/python -m pip install -q -e '.[dev]'
+	$(VENV313)/bin/python -c 'import sys; assert sys.version_info[:2] == (3, 13), sys.version'
+	$(VENV313)/bin/python -m pytest -q -m "not real_hydra and not browser"
+
+# Hostile inputs, bad servers, concurrent applies, properties and canaries (also part of `test`).
+test-reliability: $(STAMP)
+	$(BIN)/python -m pytest -q tests/reliability
+
+actionlint: $(ACTIONLINT)
+
+$(ACTIONLINT):
+	GOBIN=$(abspath .tools/bin) $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+
+lint-ci: $(ACTIONLINT)
+	$(ACTIONLINT) .github/workflows/*.yml
 
 lint: $(STAMP)
 	$(BIN)/ruff check reconciler tests benchmarks scripts
@@ -63,4 +89,4 @@ drift-demo: $(STAMP)
 check: lint typecheck check-schemas test
 
 clean:
-	rm -rf $(VENV) bin .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV313) bin .tools .pytest_cache .mypy_cache .ruff_cache

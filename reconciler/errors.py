@@ -20,7 +20,46 @@ error texts, and ``Secret`` values render as a mask everywhere.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
+from typing import Final
+
+#: Longest quoted value kept whole in a message; longer ones are cut, with their length said.
+MAX_QUOTED: Final = 80
+#: Longest message kept whole (a server may answer with megabytes of text).
+MAX_MESSAGE: Final = 2000
+#: A quoted value: the quote opens after a non-word character and closes before one, so that the
+#: text between two quoted values ("'a' is not 'b'") is never taken for one.
+_QUOTED = re.compile(rf"(?<!\w)'[^'\n]{{{MAX_QUOTED + 1},}}'(?!\w)|(?<!\w)\"[^\"\n]{{{MAX_QUOTED + 1},}}\"(?!\w)")
+
+
+def _escape(text: str) -> str:
+    """Control, format (bidi overrides) and other unprintable characters as ``\\x..``/``\\u....``."""
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        if char.isprintable() and unicodedata.category(char) not in ("Cf", "Zl", "Zp"):
+            out.append(char)
+        else:
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
+
+
+def clean(text: str) -> str:
+    """``text`` made safe to print: long quoted values cut, unprintable characters escaped, and
+    the whole bounded, so that hostile input or a hostile server cannot flood or spoof a terminal."""
+    total = len(text)
+    if total > MAX_MESSAGE * 4:
+        text = text[: MAX_MESSAGE * 4]
+    text = _QUOTED.sub(lambda m: f"{m.group()[: MAX_QUOTED - 10]}...{m.group()[0]} ({len(m.group()) - 2} characters)",
+                       text)
+    text = _escape(text)
+    if len(text) > MAX_MESSAGE:
+        text = text[:MAX_MESSAGE] + f"... ({total} characters)"
+    return text
 
 
 class ReconcilerError(Exception):
@@ -36,6 +75,11 @@ class Problem:
     column: int
     path: str
     message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "file", clean(self.file))
+        object.__setattr__(self, "path", clean(self.path))
+        object.__setattr__(self, "message", clean(self.message))
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
@@ -57,6 +101,7 @@ class AdminAPIError(ReconcilerError):
         self.status = status
         self.method = method
         self.url = url
+        message = clean(message)
         self.server_message = message
         prefix = f"{method} {url}: " if method else ""
         code = f"HTTP {status}: " if status is not None else ""

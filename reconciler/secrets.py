@@ -9,6 +9,7 @@ unchanged one without ever showing either.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any, Final, final
 
@@ -121,3 +122,19 @@ def contains_secret(value: Any) -> bool:
     if isinstance(value, list | tuple):
         return any(contains_secret(v) for v in value)
     return False
+
+
+def scrub(text: str, values: Iterable[str]) -> str:
+    """``text`` with every one of ``values`` replaced by the mask, in the forms a message may quote
+    it (as is, ``repr``-escaped, JSON-escaped).  A value shorter than 4 characters is masked only
+    where it stands quoted alone, so that masking "a" does not garble every word."""
+    for value in sorted(set(values), key=len, reverse=True):
+        if not value:
+            continue
+        forms = {value, repr(value)[1:-1], json.dumps(value)[1:-1]}
+        for form in sorted(forms, key=len, reverse=True):
+            if len(value) >= 4:
+                text = text.replace(form, MASK)
+            else:
+                text = text.replace(f"'{form}'", repr(MASK)).replace(f'"{form}"', f'"{MASK}"')
+    return text

@@ -29,6 +29,7 @@ from reconciler.report import render_plan
 from reconciler.report.colors import use_color
 from reconciler.report.progress import ApplyPrinter
 from reconciler.run.engine import Run, plan_and_apply
+from reconciler.run.lease import LeaseSettings
 
 
 @click.command("apply")
@@ -42,13 +43,22 @@ from reconciler.run.engine import Run, plan_and_apply
 @click.option("--rps", type=click.FloatRange(min=0.1), default=None, help="Cap on requests per second.")
 @click.option("--output", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json streams one JSON event per line.")
+@click.option("--lock-timeout", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Seconds to wait for another apply's lease (docs/concurrency.md).")
+@click.option("--lock-ttl", type=click.FloatRange(min=10), default=300.0, show_default=True,
+              help="Seconds a lease lives unless renewed (a killed apply blocks others this long).")
+@click.option("--no-lock", is_flag=True, help="Do not take the lease (unsafe if applies can overlap).")
+@click.option("--recheck", is_flag=True,
+              help="Re-read each object right before writing it; refuse the write if it changed (one GET more).")
 @click.option("--verify", "then_verify", is_flag=True, help="After a successful apply, run `reconcile verify`.")
 @verify_options
 @handle_errors
 def apply_command(path: Path, var_files: tuple[Path, ...], auto_approve: bool, parallelism: int,
-                  rps: float | None, fmt: str, then_verify: bool, **kw: Any) -> None:
+                  rps: float | None, fmt: str, then_verify: bool, lock_timeout: float, lock_ttl: float,
+                  no_lock: bool, recheck: bool, **kw: Any) -> None:
     """Apply the desired state under PATH (or a plan file saved by `reconcile plan --out`)."""
     conn = build_connection(kw)
+    lease = LeaseSettings(enabled=not no_lock, timeout=lock_timeout, ttl=lock_ttl)
     verify_kw = {k: kw.pop(k) for k in VERIFY_KEYS}
     if then_verify and path.is_file() and path.suffix == ".json":
         raise click.UsageError("--verify needs the desired state (PATH), not a saved plan")
@@ -62,7 +72,8 @@ def apply_command(path: Path, var_files: tuple[Path, ...], auto_approve: bool, p
             return printers[-1]
 
         try:
-            run = apply_saved_plan(path, conn, parallelism=parallelism, rps=rps, observer_factory=factory)
+            run = apply_saved_plan(path, conn, parallelism=parallelism, rps=rps, observer_factory=factory,
+                                   lease=lease)
         except KeyboardInterrupt:
             _interrupted(printers[-1] if printers else None)
         if run.result is None and fmt == "text":
@@ -95,7 +106,7 @@ def apply_command(path: Path, var_files: tuple[Path, ...], auto_approve: bool, p
 
     try:
         run = plan_and_apply(desired, conn, options, confirm=confirm, parallelism=parallelism, rps=rps,
-                             observer=observer)
+                             observer=observer, lease=lease, recheck=recheck)
     except KeyboardInterrupt:
         _interrupted(printer)
     if run.result is None and not run.plan.has_changes:

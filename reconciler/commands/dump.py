@@ -1,4 +1,5 @@
-"""``reconcile dump``: write live state as desired-state YAML, one file per kind.
+"""``reconcile dump``: write live state as desired-state YAML, one file per kind (or, with
+``--like PATH``, in the files of an existing desired state, with its secret names).
 
 Read-only on the servers.  The files hold no secret: each becomes a ``${env:NAME}`` placeholder,
 and the names are listed at the end of the output and in ``DIR/secrets.env.example``.  Set those
@@ -38,18 +39,27 @@ from reconciler.run.dump import dump_live, write_dump
               help="Also write the secret values the servers return (APISIX plugin secrets) to this dotenv "
                    "file, mode 0600, named as the ${env:...} placeholders.  Never commit it.")
 @click.option("--force", is_flag=True, help="Overwrite an existing --secrets-out file.")
+@click.option("--like", "like_path", type=click.Path(exists=True, path_type=Path), default=None,
+              help="An existing desired state to follow: its files, its secret names and its hydra.issuer.")
 @handle_errors
-def dump_command(out_dir: Path, scope: str, system: str, secrets_out: Path | None, force: bool, **kw: Any) -> None:
+def dump_command(out_dir: Path, scope: str, system: str, secrets_out: Path | None, force: bool,
+                 like_path: Path | None, **kw: Any) -> None:
     """Write the live objects as desired-state YAML files under --out."""
     if secrets_out is not None:
         dotenv.check_target(secrets_out, force)
+    like = None
+    if like_path is not None:
+        from reconciler.run.dump_like import read_like
+
+        like = read_like(like_path)
     conn = build_connection(kw)
     options = build_options(kw)
     systems = frozenset({"hydra", "apisix"} if system == "both" else {system})
     missing = [s for s in sorted(systems) if not (conn.hydra_admin_url if s == "hydra" else conn.apisix_admin_url)]
     if missing:
         raise click.UsageError(f"no admin URL for {', '.join(missing)} (use --system to dump only one system)")
-    dump = dump_live(conn, options, scope=scope, systems=systems, out_dir=out_dir)  # type: ignore[arg-type]
+    dump = dump_live(conn, options, scope=scope, systems=systems, out_dir=out_dir,  # type: ignore[arg-type]
+                     like=like)
     for path in write_dump(dump, out_dir):
         click.echo(f"wrote {path}")
     total = sum(dump.counts.values())

@@ -66,6 +66,12 @@ def validate(path: Path, var_files: tuple[Path, ...], require_secrets: bool) -> 
             click.echo(str(problem), err=True)
         click.echo(f"{len(exc.problems)} problem(s) found", err=True)
         raise SystemExit(1) from None
+    if not state.systems:
+        # plan and apply refuse this too (``load_or_exit``): an empty directory, a README alone or
+        # a mistyped path must not pass a CI check that the next apply would fail.
+        click.echo(f"{path}: the desired state declares nothing (no hydra: or apisix: section in its YAML "
+                   "files)", err=True)
+        raise SystemExit(1)
     counts = Counter({kind: len(state.of(kind)) for kind in LEVELS if state.of(kind)})
     total = sum(counts.values())
     detail = ", ".join(f"{kind.value}: {n}" for kind, n in counts.items())

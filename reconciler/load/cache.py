@@ -36,11 +36,12 @@ from typing import Any, Final
 
 from reconciler import __version__
 from reconciler.load.variables import VariableError, Variables
+from reconciler.load.yamlfile import read_text
 from reconciler.secrets import Secret, contains_secret
 from reconciler.state import fingerprints
 from reconciler.state.kinds import DesiredObject, Kind, ResolvedState
 
-FORMAT: Final = 1
+FORMAT: Final = 2  # 2: ${file:} confined to the desired-state root, hostile-input checks
 KEY_ITERATIONS: Final = 100_000
 _SECRET: Final = "\x00secret"
 
@@ -65,7 +66,7 @@ def inputs_digest(files: Sequence[Path], var_files: Sequence[Path]) -> str:
     h = hashlib.sha256(f"reconcile {__version__} cache {FORMAT}\n".encode())
     for group, paths in (("file", files), ("var", var_files)):
         for path in paths:
-            data = Path(path).read_bytes()
+            data = read_text(Path(path)).encode()  # bounded, regular files only (ValueError otherwise)
             h.update(f"{group} {Path(path).resolve()} {len(data)}\n".encode())
             h.update(data)
     return h.hexdigest()

@@ -18,12 +18,22 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from reconciler.errors import Problem
+from reconciler.errors import DesiredStateError, Problem
 from reconciler.load import cache as loadcache
 from reconciler.load.resolve import resolve
 from reconciler.load.variables import Variables, is_unresolved
-from reconciler.load.yamlfile import ParsedFile, compose, dotted, find_node, parse_file, position, to_data
-from reconciler.secrets import Secret, wire
+from reconciler.load.yamlfile import (
+    ParsedFile,
+    compose,
+    dotted,
+    find_node,
+    key_node,
+    parse_file,
+    position,
+    read_text,
+    to_data,
+)
+from reconciler.secrets import Secret, scrub, wire
 from reconciler.state.kinds import ResolvedState
 from reconciler.state.models.closed_sets import not_one_of
 from reconciler.state.models.desired import DesiredStateFile
@@ -45,7 +55,8 @@ def yaml_files(path: Path) -> list[Path]:
     """``path`` itself, or every ``*.yaml``/``*.yml`` under it (recursively, sorted).
 
     Hidden files and directories (``.github/``, ``.pre-commit-config.yaml``) are not part of a
-    desired state and are skipped.
+    desired state and are skipped.  A ``*.yaml`` entry that is not a regular file (a FIFO, a
+    dangling or looping symlink) is listed, so that reading it reports it instead of a silent skip.
     """
     if path.is_dir():
         return sorted(
@@ -53,7 +64,7 @@ def yaml_files(path: Path) -> list[Path]:
             for p in path.rglob("*")
             if p.suffix in (".yaml", ".yml")
             and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            and p.is_file()
+            and not p.is_dir()
         )
     return [path]
 
@@ -65,8 +76,8 @@ def read_var_files(var_files: Sequence[Path]) -> tuple[dict[str, Any], list[Prob
     for path in var_files:
         display = str(path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            text = read_text(path)
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
             problems.append(Problem(display, 0, 0, "", f"cannot read var file: {exc}"))
             continue
         root, loader, found = compose(text, display)
@@ -155,9 +166,11 @@ def _problems_of(error: ValidationError, parsed: ParsedFile) -> list[Problem]:
             path.append(loc[-1])
             message = "required field is missing"
         elif kind == "extra_forbidden":
-            for key, _ in getattr(parent, "value", []):
-                if getattr(key, "value", None) == loc[-1]:
-                    node = key
+            for holder in (parent, node):
+                found_key = key_node(holder, str(loc[-1])) if holder is not None else None
+                if found_key is not None:
+                    node = found_key
+                    break
             message = "unknown field" + _hint(str(loc[-1]), _allowed(DesiredStateFile, loc[:-1]))
         elif kind in _TYPE_MESSAGES:
             message = _TYPE_MESSAGES[kind]
@@ -212,7 +225,8 @@ def load_files(
     files = yaml_files(path)
     if not path.exists():
         return [], [Problem(str(path), 0, 0, "", "no such file or directory")]
-    base = Variables(dict(os.environ) if env is None else env, values, path, require_values)
+    root = path if path.is_dir() else path.parent
+    base = Variables(dict(os.environ) if env is None else env, values, root, require_values, root)
     parsed_files = []
     for file in files:
         parsed = parse_file(file, str(file), base.for_dir(file.parent))
@@ -237,7 +251,7 @@ def load_state(
     env = dict(os.environ) if env is None else env
     if not require_values:
         parsed_files, problems = load_files(path, var_files=var_files, env=env, require_values=False)
-        return resolve(parsed_files, prior=problems)
+        return _resolve(parsed_files, problems)
     digest = _cache_digest(path, var_files)
     if digest is not None:
         values, var_problems = read_var_files(var_files)
@@ -245,10 +259,30 @@ def load_state(
         if cached is not None:
             return cached
     parsed_files, problems = load_files(path, var_files=var_files, env=env)
-    state = resolve(parsed_files, prior=problems)
+    state = _resolve(parsed_files, problems)
     if digest is not None:
         loadcache.write(digest, state)
     return state
+
+
+def _resolve(parsed_files: list[ParsedFile], problems: list[Problem]) -> ResolvedState:
+    """``resolve``, with every secret value masked in the problems it raises: validators and the
+    resolver quote the values they refuse, and a value from ``${env:...}`` or ``${file:...}`` must
+    not reach a terminal or a CI log."""
+    try:
+        return resolve(parsed_files, prior=problems)
+    except DesiredStateError as exc:
+        secrets = {value for parsed in parsed_files for value in parsed.secrets}
+        raise DesiredStateError([scrub_problem(p, secrets) for p in exc.problems]) from None
+
+
+def scrub_problem(problem: Problem, secrets: set[str]) -> Problem:
+    """``problem`` with every secret value masked in its message."""
+    if not secrets:
+        return problem
+    message = scrub(problem.message, secrets)
+    return problem if message == problem.message else Problem(problem.file, problem.line, problem.column,
+                                                                problem.path, message)
 
 
 def _cache_digest(path: Path, var_files: Sequence[Path]) -> str | None:
@@ -258,5 +292,5 @@ def _cache_digest(path: Path, var_files: Sequence[Path]) -> str | None:
     try:
         files = yaml_files(path)
         return loadcache.inputs_digest(files, var_files) if files else None
-    except OSError:
+    except (OSError, ValueError):
         return None

@@ -9,11 +9,18 @@ A missing value is an error, never an empty string.  ``$${`` writes a literal ``
 pull requests from forks), so with ``require_values=False`` an unset ``${env:...}`` or a missing
 ``${file:...}`` is not an error: the reference is still checked for form, and the string becomes
 an *unresolved* ``Secret`` (``is_unresolved``) whose value checks the loader skips.
+
+``${file:...}`` reads only regular files, at most ``MAX_FILE_BYTES``, found inside the
+desired-state root (the PATH given to the command) or inside an extra root the operator named
+in ``RECONCILE_FILE_ROOTS`` (``os.pathsep``-separated).  A pull request that edits the desired
+state must not be able to make a plan job read ``/proc/self/environ`` or block on a FIFO.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +30,10 @@ from reconciler.secrets import Secret
 
 _TOKEN = re.compile(r"\$\$\{|\$\{")
 _SOURCES = ("env", "file", "var")
+#: Largest file a ``${file:...}`` reference may read (certificates and keys are a few KiB).
+MAX_FILE_BYTES = 1024 * 1024
+#: Environment variable naming extra directories ``${file:...}`` may read from.
+FILE_ROOTS_ENV = "RECONCILE_FILE_ROOTS"
 
 
 #: ``Secret.origin`` of a value whose ``${env:}``/``${file:}`` reference had no value (offline validate).
@@ -50,10 +61,46 @@ class Variables:
     vars: Mapping[str, Any]
     base_dir: Path
     require_values: bool = True
+    #: The desired-state root ``${file:...}`` must stay inside (``base_dir`` when None).
+    root: Path | None = None
 
     def for_dir(self, base_dir: Path) -> Variables:
         """The same sources, with ``${file:...}`` relative to ``base_dir``."""
-        return Variables(self.env, self.vars, base_dir, self.require_values)
+        return Variables(self.env, self.vars, base_dir, self.require_values,
+                         self.root if self.root is not None else self.base_dir)
+
+    def roots(self) -> list[Path]:
+        """The directories ``${file:...}`` may read from, resolved."""
+        extra = [Path(p) for p in self.env.get(FILE_ROOTS_ENV, "").split(os.pathsep) if p]
+        root = self.root if self.root is not None else self.base_dir
+        return [p.resolve() for p in (root, *extra)]
+
+    def read_file(self, name: str) -> str:
+        """The text of ``name`` (relative to ``base_dir``), refused unless it is a regular file of at
+        most ``MAX_FILE_BYTES`` inside one of ``roots()``; ``MissingValue`` when it does not exist."""
+        ref = f"${{file:{name}}}"
+        try:
+            path = (self.base_dir / name).resolve()
+            if not any(path.is_relative_to(root) for root in self.roots()):
+                raise VariableError(f"{name!r} ({ref}) is outside the desired-state directory; name extra "
+                                    f"directories in {FILE_ROOTS_ENV} to allow it")
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode):
+                raise VariableError(f"{name!r} ({ref}) is not a regular file")
+            if info.st_size > MAX_FILE_BYTES:
+                raise VariableError(f"{name!r} ({ref}) is larger than {MAX_FILE_BYTES} bytes")
+            with path.open("rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
+        except FileNotFoundError as exc:
+            raise MissingValue(f"cannot read {name!r} ({ref}): {exc.strerror or exc}") from None
+        except OSError as exc:
+            raise VariableError(f"cannot read {name!r} ({ref}): {exc.strerror or exc}") from None
+        if len(data) > MAX_FILE_BYTES:
+            raise VariableError(f"{name!r} ({ref}) is larger than {MAX_FILE_BYTES} bytes")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise VariableError(f"{name!r} ({ref}) is not UTF-8 text") from None
 
     def _lookup(self, source: str, name: str) -> tuple[Any, bool]:
         """(value, is_secret) of one reference."""
@@ -62,15 +109,7 @@ class Variables:
                 raise MissingValue(f"environment variable {name!r} is not set (${{env:{name}}})")
             return self.env[name], True
         if source == "file":
-            path = self.base_dir / name
-            try:
-                text = path.read_text(encoding="utf-8")
-            except FileNotFoundError as exc:
-                raise MissingValue(f"cannot read {name!r} (${{file:{name}}}): {exc.strerror or exc}") from None
-            except OSError as exc:
-                raise VariableError(f"cannot read {name!r} (${{file:{name}}}): {exc.strerror or exc}") from None
-            except UnicodeDecodeError:
-                raise VariableError(f"{name!r} (${{file:{name}}}) is not UTF-8 text") from None
+            text = self.read_file(name)
             return text.removesuffix("\n").removesuffix("\r"), True
         if name not in self.vars:
             known = ", ".join(sorted(self.vars)) or "none: pass --var-file"

@@ -33,7 +33,8 @@ def quote(value: str) -> str:
 def render(dump: Dump) -> str:
     """The file's text: one ``NAME=value`` per readable secret, a comment for each unreadable one."""
     lines = ["# Secret values read from the live servers by `reconcile dump`. Never commit this file.",
-             "# Hydra never returns client secrets, so none of them can be listed here.", ""]
+             "# Hydra never returns client secrets: those here come from openid-connect plugins linked to the client.",
+             ""]
     for secret in dump.secrets:
         lines.append(f"# {secret.address}: {secret.path}")
         if secret.value is None:

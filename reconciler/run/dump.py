@@ -14,25 +14,24 @@ which Hydra never returns, are left out (unmanaged) with a comment.
 from __future__ import annotations
 
 import asyncio
-import copy
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
-import yaml
-
 from reconciler.config import Connection, Options
-from reconciler.errors import PlanError, ReconcilerError
+from reconciler.errors import PlanError
 from reconciler.plan.normalize import (
     apisix_live_view,
-    canonical,
-    fill_defaults,
     hydra_split_metadata,
     hydra_view,
 )
 from reconciler.plan.ownership import carries, has_owned_id, object_labels
+from reconciler.run import dump_links
+from reconciler.run.dump_defaults import strip_defaults
+from reconciler.run.dump_files import modeline_for, render_file, secrets_example, write_dump
+from reconciler.run.dump_like import Like
 from reconciler.run.engine import read_live
 from reconciler.secrets import Secret, is_reference
 from reconciler.state.kinds import Kind
@@ -42,7 +41,6 @@ from reconciler.state.models.sensitive import PLUGIN_SECRETS, SECRET_FIELD_NAMES
 from reconciler.state.registry import DEFAULTS_STORED_UNTIL, LEVELS, Ownership, child_kind, get_path, spec
 
 Scope = Literal["owned", "selector", "all"]
-SCHEMA_PATH: Final = Path("schemas") / "desired-state.schema.json"
 
 _ABBREV: Final[dict[str, str]] = {"openid-connect": "OIDC"}
 
@@ -65,6 +63,8 @@ class Dump:
     secrets: list[DumpedSecret] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     counts: dict[Kind, int] = field(default_factory=dict)
+    #: Secret names to reuse, by (address, path): from ``--like`` (``dump_like``).
+    names: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 # --- selection --------------------------------------------------------------------------------
@@ -97,6 +97,12 @@ def env_name(kind: Kind, key: str, plugin: str, path: Sequence[str], taken: set[
     return name
 
 
+def _name(dump: Dump, kind: Kind, key: str, plugin: str, path: Sequence[str], dotted: str, taken: set[str]) -> str:
+    """The name ``--like`` gives this secret's place, else a new ``env_name``."""
+    wanted = dump.names.get((f"{kind.value}.{key}", dotted))
+    return wanted if wanted else env_name(kind, key, plugin, path, taken)
+
+
 def _placeholders(kind: Kind, key: str, body: dict[str, Any], dump: Dump, taken: set[str]) -> None:
     """Replace every plugin secret in ``body`` (in place) by a placeholder, recording it."""
     plugins = body.get("plugins")
@@ -111,8 +117,9 @@ def _placeholders(kind: Kind, key: str, body: dict[str, Any], dump: Dump, taken:
                 node = node.get(step) if isinstance(node, dict) else None
             if not isinstance(node, dict) or not isinstance(node.get(path[-1]), str) or is_reference(node[path[-1]]):
                 continue
-            name = env_name(kind, key, plugin, path, taken)
-            dump.secrets.append(DumpedSecret(name, f"{kind.value}.{key}", ".".join(("plugins", plugin, *path)),
+            dotted = ".".join(("plugins", plugin, *path))
+            name = _name(dump, kind, key, plugin, path, dotted, taken)
+            dump.secrets.append(DumpedSecret(name, f"{kind.value}.{key}", dotted,
                                              Secret(node[path[-1]])))
             node[path[-1]] = f"${{env:{name}}}"
 
@@ -126,7 +133,7 @@ def _kind_placeholders(kind: Kind, key: str, body: dict[str, Any], dump: Dump, t
         value = get_path(body, path)
         if not isinstance(value, str) or is_reference(value):
             continue
-        name = env_name(kind, key, "", path, taken)
+        name = _name(dump, kind, key, "", path, ".".join(path), taken)
         dump.secrets.append(DumpedSecret(name, f"{kind.value}.{key}", ".".join(path), Secret(value)))
         _put(body, path, f"${{env:{name}}}")
 
@@ -142,7 +149,7 @@ def _unreadable_placeholders(kind: Kind, key: str, body: dict[str, Any], dump: D
     s = spec(kind)
     for path in s.omitted_secrets:
         if get_path(body, path) is None:
-            name = env_name(kind, key, "", path, taken)
+            name = _name(dump, kind, key, "", path, ".".join(path), taken)
             dump.secrets.append(DumpedSecret(name, f"{kind.value}.{key}", ".".join(path)))
             dump.notes.append(f"{kind.value}.{key}: the private {'.'.join(path)} cannot be read back; set ${name}")
             if path == s.omitted_secrets[0]:
@@ -151,7 +158,7 @@ def _unreadable_placeholders(kind: Kind, key: str, body: dict[str, Any], dump: D
         holder = get_path(body, path[:-1])
         if not isinstance(holder, dict) or path[-1] not in holder:
             continue
-        name = env_name(kind, key, "", path, taken)
+        name = _name(dump, kind, key, "", path, ".".join(path), taken)
         dump.secrets.append(DumpedSecret(name, f"{kind.value}.{key}", ".".join(path)))
         dump.notes.append(f"{kind.value}.{key}: the TLS client key reads back only encrypted; set ${name}")
         _put(body, path, f"${{env:{name}}}")
@@ -164,46 +171,6 @@ def _put(body: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
         node[step] = dict(node[step])
         node = node[step]
     node[path[-1]] = value
-
-
-# --- defaults (APISIX ≤3.13) -----------------------------------------------------------------
-
-
-def _get(value: Any, path: Sequence[str | int]) -> Any:
-    for step in path:
-        if isinstance(step, int):
-            value = value[step] if isinstance(value, list) and step < len(value) else None
-        else:
-            value = value.get(step) if isinstance(value, dict) else None
-    return value
-
-
-def strip_defaults(kind: Kind, key: str, body: dict[str, Any], schemas: dict[tuple[str, str], Any]) -> dict[str, Any]:
-    """``body`` without every value the server would fill back in by itself (top-down, checked)."""
-    result = copy.deepcopy(body)
-
-    def visit(path: tuple[str | int, ...]) -> None:
-        node = _get(result, path)
-        if isinstance(node, list):
-            for i in range(len(node)):
-                visit((*path, i))
-            return
-        if not isinstance(node, dict):
-            return
-        order = list(node)
-        for name in order:
-            value = node.pop(name)
-            refilled = _get(fill_defaults(kind, key, result, schemas), (*path, name))
-            if refilled is not None and canonical(refilled) == canonical(value):
-                continue
-            node[name] = value
-            visit((*path, name))
-        kept = {k: node[k] for k in order if k in node}
-        node.clear()
-        node.update(kept)
-
-    visit(())
-    return result
 
 
 # --- entries ----------------------------------------------------------------------------------
@@ -247,30 +214,11 @@ def apisix_entry(kind: Kind, obj: LiveObject, options: Options, live: LiveState,
 # --- building ---------------------------------------------------------------------------------
 
 
-def _modeline(out_dir: Path) -> str:
-    """The yaml-language-server modeline pointing at the nearest ``schemas/desired-state.schema.json``."""
-    here = out_dir.resolve()
-    for depth, parent in enumerate([here, *here.parents]):
-        if (parent / SCHEMA_PATH).is_file():
-            return f"# yaml-language-server: $schema={'../' * depth}{SCHEMA_PATH.as_posix()}"
-    return f"# yaml-language-server: $schema=../{SCHEMA_PATH.as_posix()}"
-
-
-def _yaml_items(items: list[dict[str, Any]], comments: dict[int, str]) -> list[str]:
-    lines: list[str] = []
-    for i, item in enumerate(items):
-        if i in comments:
-            lines.append(f"    # {comments[i]}")
-        text = yaml.safe_dump([item], sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
-        lines += ["    " + line if line else line for line in text.rstrip("\n").split("\n")]
-        lines.append("")
-    return lines
-
-
-def build_dump(live: LiveState, options: Options, scope: Scope, out_dir: Path) -> Dump:
-    """Turn live state into desired-state files (pure apart from looking for the schema file)."""
-    dump, taken = Dump(), set[str]()
-    modeline = _modeline(out_dir)
+def _collect(live: LiveState, options: Options, scope: Scope, dump: Dump, taken: set[str]) -> tuple[
+        dict[Kind, list[dict[str, Any]]], dict[Kind, list[LiveObject]]]:
+    """Every selected object as a desired-state entry, by kind (a child kind inside its parent)."""
+    entries: dict[Kind, list[dict[str, Any]]] = {}
+    objects: dict[Kind, list[LiveObject]] = {}
     for kind in LEVELS:
         if spec(kind).parent is not None:  # written inside its parent's entry
             continue
@@ -280,16 +228,11 @@ def build_dump(live: LiveState, options: Options, scope: Scope, out_dir: Path) -
             for key, obj in sorted(live.of(child.kind).items()):
                 if selected(child.kind, obj, scope, options):
                     nested.setdefault(key.partition("/")[0], []).append(obj)
-        objects = [o for _k, o in sorted(live.of(kind).items()) if selected(kind, o, scope, options)]
-        if not objects:
-            continue
-        comments: dict[int, str] = {}
+        chosen = [o for _k, o in sorted(live.of(kind).items()) if selected(kind, o, scope, options)]
         items: list[dict[str, Any]] = []
-        for obj in objects:
+        for obj in chosen:
             if kind is Kind.OAUTH2_CLIENT:
                 items.append(client_entry(obj, dump))
-                comments[len(items) - 1] = ("client_secret: not readable from Hydra, so left unmanaged "
-                                            "(add client_secret: ${env:NAME} to manage it)")
                 continue
             entry = apisix_entry(kind, obj, options, live, dump, taken)
             if child is not None and obj.key in nested:
@@ -297,43 +240,72 @@ def build_dump(live: LiveState, options: Options, scope: Scope, out_dir: Path) -
                                         for c in nested[obj.key]]
                 dump.counts[child.kind] = dump.counts.get(child.kind, 0) + len(nested[obj.key])
             items.append(entry)
-        dump.counts[kind] = len(items)
-        system, section = spec(kind).system, spec(kind).section
-        header = [modeline, "#", f"# Dumped by `reconcile dump --scope {scope}`: {len(items)} {kind.value} object(s).",
-                  "# Secrets are ${env:NAME} placeholders; see secrets.env.example.", f"{system}:", f"  {section}:"]
-        dump.files[spec(kind).dump_file] = "\n".join(header + _yaml_items(items, comments)).rstrip("\n") + "\n"
+        if items:
+            entries[kind], objects[kind] = items, chosen
+            dump.counts[kind] = len(items)
+    return entries, objects
+
+
+def _link(entries: dict[Kind, list[dict[str, Any]]], dump: Dump, taken: set[str], issuer: str | None) -> str | None:
+    """Rebuild ``client:`` links (``dump_links``); the issuer they use, or None when nothing linked."""
+    clients = {e["client_id"] for e in entries.get(Kind.OAUTH2_CLIENT, [])}
+    issuer = issuer or dump_links.issuer_of(entries, clients)
+    if issuer is None:
+        return None
+    values: dict[str, Any] = {s.name: s.value for s in dump.secrets}
+    known = set(values)
+
+    def client_secret_name(client_id: str) -> str:
+        return _name(dump, Kind.OAUTH2_CLIENT, client_id, "", ("client_secret",), "client_secret", taken)
+
+    linked = dump_links.link_clients(entries, issuer, values, client_secret_name)
+    if not linked:
+        return None
+    dump.secrets = [s for s in dump.secrets if s.name in values]
+    for name in values.keys() - known:
+        client_id = next(c for c in clients if f"${{env:{name}}}" == _client(entries, c).get("client_secret"))
+        dump.secrets.append(DumpedSecret(name, f"oauth2_client.{client_id}", "client_secret", values[name]))
+    return issuer
+
+
+def _client(entries: dict[Kind, list[dict[str, Any]]], client_id: str) -> dict[str, Any]:
+    return next(e for e in entries.get(Kind.OAUTH2_CLIENT, []) if e["client_id"] == client_id)
+
+
+def build_dump(live: LiveState, options: Options, scope: Scope, out_dir: Path, like: Like | None = None,
+               links: bool = True) -> Dump:
+    """Turn live state into desired-state files (pure apart from looking for the schema file).
+
+    ``like`` gives the files and secret names of an existing desired state; ``links`` rebuilds
+    openid-connect ``client:`` links and ``hydra.issuer`` (``dump_links``).
+    """
+    dump, taken = Dump(names=dict(like.names) if like else {}), set[str]()
+    taken.update(dump.names.values())
+    entries, objects = _collect(live, options, scope, dump, taken)
+    issuer = _link(entries, dump, taken, like.issuer if like else None) if links else None
+    if issuer is None and like is not None and Kind.OAUTH2_CLIENT in entries:
+        issuer = like.issuer
+    files: dict[str, list[tuple[Kind, list[dict[str, Any]], dict[int, str]]]] = {}
+    for kind, items in entries.items():
+        for obj, entry in zip(objects[kind], items, strict=True):
+            name = like.files.get((kind, obj.key), spec(kind).dump_file) if like else spec(kind).dump_file
+            parts = files.setdefault(name, [])
+            if not parts or parts[-1][0] is not kind:
+                parts.append((kind, [], {}))
+            if kind is Kind.OAUTH2_CLIENT and "client_secret" not in entry:
+                parts[-1][2][len(parts[-1][1])] = ("client_secret: not readable from Hydra, so left unmanaged "
+                                                   "(add client_secret: ${env:NAME} to manage it)")
+            parts[-1][1].append(entry)
+    for name, parts in files.items():
+        dump.files[name] = render_file(parts, scope, modeline_for((out_dir / name).parent), issuer)
     return dump
-
-
-def secrets_example(dump: Dump) -> str:
-    """``secrets.env.example``: every placeholder name, without values."""
-    lines = ["# The environment variables the dumped desired state reads (values left out).", ""]
-    for secret in dump.secrets:
-        lines.append(f"# {secret.address}: {secret.path}")
-        lines.append(f"{secret.name}=")
-    return "\n".join(lines) + "\n"
-
-
-def write_dump(dump: Dump, out_dir: Path) -> list[Path]:
-    """Write the files (and ``secrets.env.example`` when there are secrets); returns the paths."""
-    files = dict(dump.files)
-    if dump.secrets:
-        files["secrets.env.example"] = secrets_example(dump)
-    written: list[Path] = []
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for name, text in files.items():
-            (out_dir / name).write_text(text)
-            written.append(out_dir / name)
-    except OSError as exc:
-        raise ReconcilerError(f"cannot write the dump to {out_dir}: {exc.strerror or exc}") from exc
-    return written
 
 
 # --- reading ----------------------------------------------------------------------------------
 
 
-def dump_live(conn: Connection, options: Options, *, scope: Scope, systems: frozenset[str], out_dir: Path) -> Dump:
+def dump_live(conn: Connection, options: Options, *, scope: Scope, systems: frozenset[str], out_dir: Path,
+              like: Like | None = None) -> Dump:
     """Read the servers and build the dump (not yet written)."""
     if scope == "selector" and not options.selector:
         raise PlanError("--scope selector needs at least one --selector key=value")
@@ -341,7 +313,34 @@ def dump_live(conn: Connection, options: Options, *, scope: Scope, systems: froz
     if live.incomplete:
         why = "; ".join(f"{k.value}: {v}" for k, v in sorted(live.incomplete.items()))
         raise PlanError(f"live state could not be read completely ({why}); nothing was dumped")
-    return build_dump(live, options, scope, out_dir)
+    dump = build_dump(live, options, scope, out_dir, like)
+    problem = loads_offline(dump)
+    if problem is not None:
+        # The loader's checks have the last word on a rebuilt link: keep the literals instead.
+        dump = build_dump(live, options, scope, out_dir, like, links=False)
+        dump.notes.append(f"openid-connect plugins kept their literal client_id/client_secret/discovery: "
+                          f"linked, the dump would not load ({problem})")
+    return dump
 
 
-__all__ = ["Dump", "DumpedSecret", "build_dump", "dump_live", "env_name", "secrets_example", "write_dump"]
+def loads_offline(dump: Dump) -> str | None:
+    """None when the dump's files load as a desired state (values not needed), else the first problem."""
+    import tempfile
+
+    from reconciler.errors import DesiredStateError
+    from reconciler.load.loader import load_state
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, text in dump.files.items():
+            (Path(tmp) / name).parent.mkdir(parents=True, exist_ok=True)
+            (Path(tmp) / name).write_text(text)
+        try:
+            load_state(Path(tmp), env={}, require_values=False)
+        except DesiredStateError as exc:
+            first = exc.problems[0] if exc.problems else None
+            return f"{first.path}: {first.message}" if first else "invalid"
+    return None
+
+
+__all__ = ["Dump", "DumpedSecret", "build_dump", "dump_live", "env_name", "loads_offline", "secrets_example",
+           "write_dump"]

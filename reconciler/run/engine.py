@@ -21,6 +21,7 @@ from reconciler.plan.normalize import plugin_names, schema_type
 from reconciler.plan.planner import plan
 from reconciler.run.apply import Observer, apply
 from reconciler.run.fetch import Adapters, fetch, open_adapters
+from reconciler.run.lease import LeaseSettings, hold
 from reconciler.run.validate import server_errors
 from reconciler.state.kinds import Kind, ResolvedState
 from reconciler.state.live import LiveObject, LiveState
@@ -62,16 +63,21 @@ def fetch_and_plan(desired: ResolvedState, conn: Connection, options: Options) -
 async def plan_and_apply_async(desired: ResolvedState, conn: Connection, options: Options, *,
                                confirm: Callable[[Plan], bool] | None = None, parallelism: int = 8,
                                rps: float | None = None, observer: Observer | None = None,
-                               check: Callable[[Run], None] | None = None) -> Run:
+                               check: Callable[[Run], None] | None = None, lease: LeaseSettings | None = None,
+                               recheck: bool = False) -> Run:
     """Plan, run ``check`` (which raises to stop), ask ``confirm`` (if given), then apply.
 
     A plan with errors is never applied.
 
     The connection pool is as wide as ``parallelism``: a wider pool only adds bookkeeping to every
     request (httpcore scans its connections per request), which on a fast server costs more than
-    the extra connections give.
+    the extra connections give.  ``lease`` (off when None) is held from the first read to the
+    last write, so that two applies cannot interleave (``reconciler.run.lease``); ``recheck``
+    re-reads each object right before writing it and refuses the write when another writer
+    changed it.
     """
-    async with open_adapters(conn, desired.systems, rps=rps, max_connections=max(4, parallelism)) as adapters:
+    async with open_adapters(conn, desired.systems, rps=rps, max_connections=max(4, parallelism)) as adapters, \
+            hold(adapters.hydra, adapters.apisix, lease or LeaseSettings(enabled=False)):
         run = await plan_async(desired, conn, options, adapters=adapters)
         if check is not None:
             check(run)
@@ -79,7 +85,8 @@ async def plan_and_apply_async(desired: ResolvedState, conn: Connection, options
             raise PlanError("the plan has errors; nothing was applied:\n  " + "\n  ".join(run.plan.errors))
         if not run.plan.has_changes or (confirm is not None and not confirm(run.plan)):
             return run
-        run.result = await apply(run.plan, adapters, parallelism=parallelism, observer=observer)
+        run.result = await apply(run.plan, adapters, parallelism=parallelism, observer=observer,
+                                 recheck_against=run.live if recheck else None)
         run.requests = sum(t.requests for t in adapters.clients)
         return run
 

@@ -26,6 +26,7 @@ from reconciler.run.adapters.apisix import ApisixAdapter
 from reconciler.run.adapters.base import Adapter
 from reconciler.run.adapters.http import AdminClient, RateLimiter, RetryPolicy, make_client
 from reconciler.run.adapters.hydra import HydraAdapter
+from reconciler.run.lease import is_lease
 from reconciler.secrets import Secret
 from reconciler.state import fingerprints
 from reconciler.state.kinds import Kind, ResolvedState
@@ -115,7 +116,7 @@ async def fetch(desired: ResolvedState, adapters: Adapters) -> LiveState:
         adapter = adapters.for_kind(kind)
         scope = desired.managed_credentials if spec(kind).parent is not None else None
         result = await adapter.list(kind, scope)
-        live.objects[kind] = result.objects
+        live.objects[kind] = {k: v for k, v in result.objects.items() if not is_lease(kind, k)}
         if not result.complete:
             live.incomplete[kind] = result.problem or "the list was not read completely"
             await _confirm_absent(adapter, kind, desired, live)

@@ -33,6 +33,7 @@ from reconciler.plan.normalize import canonical, secretize
 from reconciler.plan.record import join_path, plan_record, secret_paths
 from reconciler.run.apply import Observer
 from reconciler.run.engine import Run, plan_and_apply_async
+from reconciler.run.lease import LeaseSettings
 from reconciler.secrets import Secret, mask
 from reconciler.state import fingerprints
 from reconciler.state.kinds import ResolvedState
@@ -264,7 +265,7 @@ def check_endpoints(document: dict[str, Any], conn: Connection) -> None:
 
 
 def apply_saved_plan(path: Path, conn: Connection, *, parallelism: int, rps: float | None,
-                     observer_factory: Callable[[int], Observer]) -> Run:
+                     observer_factory: Callable[[int], Observer], lease: LeaseSettings | None = None) -> Run:
     """Apply the plan saved at ``path`` if, and only if, nothing it depended on changed."""
     document = read_plan_file(path)
     check_endpoints(document, conn)
@@ -281,7 +282,7 @@ def apply_saved_plan(path: Path, conn: Connection, *, parallelism: int, rps: flo
 
     return asyncio.run(plan_and_apply_async(desired, conn, options_from(document["options"]), confirm=start,
                                             parallelism=parallelism, rps=rps, observer=observer,
-                                            check=check_replan(document, desired)))
+                                            check=check_replan(document, desired), lease=lease))
 
 
 __all__ = ["FORMAT_VERSION", "StalePlanError", "apply_saved_plan", "endpoints", "read_plan_file", "save_plan"]

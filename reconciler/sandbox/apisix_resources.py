@@ -105,6 +105,13 @@ def merge_patch(old: Any, new: Any) -> Any:
     return out
 
 
+def _no_constant(token: str) -> Any:
+    """``NaN``/``Infinity`` are not JSON (RFC 8259 section 6), and a stored one would make every
+    later GET an invalid JSON answer.  Python's parser takes them; a JSON parser must not.  Not
+    checked against a real APISIX (none runs here): the error text is the one for any bad token."""
+    raise json.JSONDecodeError(f"invalid number {token}", token, 0)
+
+
 def parse_body(request: Request, missing: str) -> Any:
     """The JSON request body, or the 400 APISIX gives for a missing, oversized or invalid one."""
     raw = request.body
@@ -114,7 +121,7 @@ def parse_body(request: Request, missing: str) -> Any:
     if not raw.strip():
         raise bad(missing)
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_no_constant)
     except ValueError as exc:
         pos = getattr(exc, "pos", 0) + 1
         raise ApiError(400, {"error_msg": f"invalid request body: Expected value but found invalid "

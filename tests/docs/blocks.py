@@ -10,13 +10,15 @@ A directive is an HTML comment on the line right before a fence (invisible on Gi
 - ``<!-- docs-test: validate-with DIR -->``: a YAML block validated together with DIR's files
   (for an example that refers to objects the seed state declares).
 
-Console blocks are sessions: ``$ `` starts a command (``\\`` continues it, a heredoc runs to its
-end marker), and the lines up to the next ``$ `` are output the command promises.
+Console blocks are sessions: ``$ `` starts a command (``\\`` or an open quote continues it, a
+heredoc runs to its end marker), and the lines up to the next ``$ `` are output the command
+promises.
 """
 
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,7 +96,7 @@ def commands(block: Block) -> list[Command]:
             continue
         start = i
         text = [lines[i][2:]]
-        while text[-1].endswith("\\") and i + 1 < len(lines):
+        while (text[-1].endswith("\\") or _open_quote("\n".join(text))) and i + 1 < len(lines):
             i += 1
             text.append(lines[i])
         head = "\n".join(text)
@@ -110,6 +112,15 @@ def commands(block: Block) -> list[Command]:
                              int(exit_code.group(1)) if exit_code else 0))
         i += 1
     return found
+
+
+def _open_quote(text: str) -> bool:
+    """True while a quote is still open (the shell reads on to the next line, as a reader pastes it)."""
+    try:
+        shlex.split(text.split("<<", 1)[0], comments=True)
+    except ValueError:
+        return True
+    return False
 
 
 def promise_matches(promised: list[str], output: str) -> list[str]:

@@ -11,11 +11,13 @@ promised line and file, so the page can show fixed ports while tests never use t
 from __future__ import annotations
 
 import os
+import queue
 import re
 import shlex
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +28,38 @@ ROOT = Path(__file__).resolve().parents[2]
 COPIED = ("desired-state", "examples", "schemas")
 CLEARED = ("HYDRA_ADMIN_URL", "APISIX_ADMIN_URL", "APISIX_ADMIN_KEY", "VIRTUAL_ENV", "RECONCILE_CACHE")
 _URL_LINE = re.compile(r"^([\w-]+): https?://127\.0\.0\.1:(\d+)")
+#: Variables bash owns (read-only or special): not carried from one script of a session to the next.
+_SHELL_OWN = (r"^declare -[a-zA-Z-]*r|^declare -[a-zA-Z-]* (BASH|FUNCNAME|GROUPS|PIPESTATUS|SHELLOPTS|EUID|PPID|UID"
+              r"|SHLVL|_=|RANDOM|SECONDS|LINENO|HISTCMD|EPOCH|SRANDOM|DIRSTACK|COMP_|OPTERR|OPTIND|IFS)")
 _PORT_FLAG = re.compile(r"(--[\w-]*port)(\s+|=)(\d+)")
+
+
+def _read_banner(process: subprocess.Popen[str], quiet: float = 1.5, limit: float = 120) -> list[str]:
+    """The lines the sandbox prints once it serves: all of them up to ``quiet`` seconds of silence
+    after the admin key, whatever lines later versions add."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line.rstrip("\n"))
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    printed: list[str] = []
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        keyed = any(p.startswith("apisix-admin-key:") for p in printed)
+        try:
+            line = lines.get(timeout=quiet if keyed else max(0.1, deadline - time.monotonic()))
+        except queue.Empty:
+            if keyed:
+                break
+            continue
+        if line is None:
+            break
+        printed.append(line)
+    return printed
 
 
 @dataclass
@@ -83,6 +116,8 @@ class Session:
     # --- the sandbox -----------------------------------------------------------------------
 
     def start_sandbox(self, command: Command) -> Outcome:
+        self.stop()  # a second sandbox on the page replaces the first, as Ctrl-C then a restart would
+        self.ports.clear()
         argv = shlex.split(command.text.split(" #")[0].replace("\\\n", " "))
         assert argv[:2] == ["reconcile", "sandbox"], command.text
         flags = {m.group(1): m.group(3) for m in _PORT_FLAG.finditer(command.text)}
@@ -91,25 +126,14 @@ class Session:
         exe = str(Path(sys.executable).parent / "reconcile")
         self.sandbox = subprocess.Popen([exe, *args[1:]], cwd=self.workdir, env=self.env(), text=True,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        assert self.sandbox.stdout is not None
-        printed: list[str] = []
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            line = self.sandbox.stdout.readline()
-            if not line:
-                break
-            printed.append(line.rstrip("\n"))
-            if line.startswith("apisix-admin-key:") and "--gateway" not in args:
-                break
-            if line.startswith("gateway:"):
-                break
+        printed = _read_banner(self.sandbox)
         real = {m.group(1): m.group(2) for m in map(_URL_LINE.match, printed) if m}
         for line in command.promised:
             match = _URL_LINE.match(line)
             if match and match.group(1) in real:
                 self.ports[match.group(2)] = real[match.group(1)]
         names = {"--hydra-port": "hydra-admin", "--hydra-public-port": "hydra-public", "--apisix-port": "apisix-admin",
-                 "--gateway-port": "gateway"}
+                 "--gateway-port": "gateway", "--login-port": "login", "--upstream-port": "upstream"}
         for flag, port in flags.items():
             if names.get(flag) in real:
                 self.ports.setdefault(port, real[names[flag]])
@@ -179,10 +203,13 @@ class Session:
                 continue
             n = len(self.outcomes) + len(run)
             run.append((n, step))
-            script.append(f"{{\n{self.mapped(step.text)}\n}} > {logs}/out.{n} 2>&1 < /dev/null\n"
+            # eval: a command that does not parse fails alone (exit 2) instead of ending the session
+            (logs / f"cmd.{n}").write_text(self.mapped(step.text) + "\n")
+            script.append(f'eval "$(cat {logs}/cmd.{n})" > {logs}/out.{n} 2>&1 < /dev/null\n'
                           f"echo $? > {logs}/rc.{n}")
-        # what the next script needs: the directory and the exported variables
-        script.append(f"{{ echo \"cd $(printf %q \"$PWD\")\"; export -p; }} > {shlex.quote(str(state))}")
+        # what the next script needs: the directory and the variables (a reader's terminal keeps them)
+        script.append(f"{{ echo \"cd $(printf %q \"$PWD\")\"; declare -p | grep -v -E '{_SHELL_OWN}'; }} "
+                      f"> {shlex.quote(str(state))}")
         (logs / "script.sh").write_text("\n".join(script) + "\n")
         subprocess.run(["bash", "--noprofile", "--norc", str(logs / "script.sh")], cwd=self.workdir, env=self.env(),
                        timeout=timeout, check=False, capture_output=True)

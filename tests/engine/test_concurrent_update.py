@@ -34,7 +34,8 @@ def test_a_raced_write_or_delete_is_retried_until_it_lands(sandbox: Sandbox, tmp
     faults = sandbox.hydra_faults
     assert faults is not None
     write(tmp_path, ["a", "b", "c"])
-    faults.add("status", method="POST", path="/admin/clients", nth=1, status=400, body=RACE)
+    # nth=2: the first POST creates the apply lease (reconciler.run.lease), the second a client.
+    faults.add("status", method="POST", path="/admin/clients", nth=2, status=400, body=RACE)
     code, output = run(sandbox, tmp_path, "apply", "--auto-approve")
     assert code == 0, output
     assert "3 applied, 0 failed" in output

@@ -35,7 +35,8 @@ def run(sandbox: Sandbox, *args: str) -> tuple[int, str]:
 def test_a_post_whose_answer_was_lost_is_checked_not_repeated(sandbox: Sandbox, tmp_path: Path) -> None:
     (tmp_path / "state.yaml").write_text(STATE)
     assert sandbox.hydra_faults is not None
-    sandbox.hydra_faults.add("reset_after", method="POST", path="/admin/clients", nth=1)
+    # nth=2: the first POST creates the apply lease (reconciler.run.lease), the second the client.
+    sandbox.hydra_faults.add("reset_after", method="POST", path="/admin/clients", nth=2)
     posts = sandbox.hydra_faults.add("latency", method="POST", path="/admin/clients", delay=0)  # counts only
     checks = sandbox.hydra_faults.add("latency", method="GET", path="/admin/clients/lost-answer", delay=0)
     sandbox.apisix_faults.add("reset_after", method="PUT", path="/apisix/admin/upstreams/web", nth=1)
@@ -43,7 +44,7 @@ def test_a_post_whose_answer_was_lost_is_checked_not_repeated(sandbox: Sandbox, 
     assert code == 0, output
     assert "2 applied, 0 failed" in output
     assert sandbox.hydra_faults.counts["reset_after"] == 1
-    assert posts.seen == 1, "the POST was repeated instead of checked"
+    assert posts.seen == 2, "the POST was repeated instead of checked"  # the lease's and the client's
     assert checks.seen == 1, "no GET checked whether the lost POST had landed"
     assert sandbox.apisix_faults.counts == {"reset_after": 1}
     code, output = run(sandbox, "plan", str(tmp_path), "--detailed-exitcode")

@@ -90,5 +90,7 @@ def test_var_files_anchors_files_and_literal_secrets(
     monkeypatch: pytest.MonkeyPatch, corpus_env: dict[str, str]
 ) -> None:
     monkeypatch.chdir(HERE / "valid")
-    state = load_state(Path("vars"), var_files=[Path("vars.vars"), Path("vars-prod.vars")], env=corpus_env)
+    # The certificate sits beside the desired state, not in it: the operator allows that folder.
+    env = {**corpus_env, "RECONCILE_FILE_ROOTS": str(HERE / "valid")}
+    state = load_state(Path("vars"), var_files=[Path("vars.vars"), Path("vars-prod.vars")], env=env)
     check_golden("vars", render(state))

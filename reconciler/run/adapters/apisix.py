@@ -72,9 +72,16 @@ class ApisixAdapter:
             items = body.get("list") or []
             if isinstance(items, dict):  # APISIX encodes an empty page as {}
                 items = list(items.values())
-            return items, body.get("total")
-        if isinstance(body, dict) and "node" in body:  # v2 envelope
+            total = body.get("total")
+            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items) or not (
+                total is None or (isinstance(total, int) and not isinstance(total, bool))
+            ):
+                raise unexpected(response, "an APISIX Admin API list of objects")
+            return items, total
+        if isinstance(body, dict) and isinstance(body.get("node"), dict):  # v2 envelope
             nodes = body["node"].get("nodes") or []
+            if not isinstance(nodes, list) or not all(isinstance(i, dict) for i in nodes):
+                raise unexpected(response, "an APISIX Admin API list of objects")
             return nodes, len(nodes)
         raise unexpected(response, "an APISIX Admin API list")
 
@@ -143,6 +150,8 @@ class ApisixAdapter:
         if not isinstance(body, dict):
             raise unexpected(response, "an APISIX object")
         node = body.get("node", body) if self.envelope == "v2" else body
+        if not isinstance(node, dict):
+            raise unexpected(response, "an APISIX object")
         value = node.get("value")
         if not isinstance(value, dict):
             return None

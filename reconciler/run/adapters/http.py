@@ -7,6 +7,12 @@ leak past the adapters, and retries what is safe to retry: connection failures, 
 request as not idempotent (``retry=False``) when a blind retry could do harm; the Hydra adapter
 then checks with a GET before trying again.  An optional requests-per-second cap is shared by
 every request of the run.
+
+Servers are not trusted either.  Each request has an overall deadline (``--timeout``), so a body
+that trickles forever still ends; a body past ``MAX_BODY`` is refused while it streams in; a
+request that timed out is sent at most once more, so a server that never answers costs a small
+multiple of ``--timeout``; every message names the server by its origin; and every configured
+credential and every secret of the request body is masked in whatever the server answers.
 """
 
 from __future__ import annotations
@@ -29,11 +35,18 @@ from reconciler.errors import (
     Conflict,
     ConnectError,
     NotFound,
+    PlanError,
     RateLimited,
     ServerError,
     Unauthorized,
 )
-from reconciler.secrets import wire
+from reconciler.secrets import Secret, scrub, wire
+
+#: Largest answer read (lists are paged at 500-1000 objects, a few MiB at most).
+MAX_BODY = 64 * 1024 * 1024
+#: Attempts for a request that got no answer in time: a server that is not answering is
+#: not asked five times.
+TIMEOUT_ATTEMPTS = 2
 
 #: Counts the requests sent on behalf of the current change (set per task by ``apply``).
 REQUESTS_SENT: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("requests_sent", default=None)
@@ -104,6 +117,12 @@ def error_message(response: httpx.Response) -> str:
     return json.dumps(body)[:500]
 
 
+def where(response: httpx.Response) -> str:
+    """``scheme://host:port/path`` of the request behind ``response`` (no credentials, no query)."""
+    url = response.request.url
+    return f"{url.scheme}://{url.netloc.decode()}{url.path}"
+
+
 def json_body(response: httpx.Response) -> Any:
     """The JSON of a successful answer, or an ``AdminAPIError`` when it is none: a URL that points
     at a login page or a proxy answers 200 with HTML, which must not end in a traceback."""
@@ -113,13 +132,13 @@ def json_body(response: httpx.Response) -> Any:
         content_type = response.headers.get("content-type") or "no content type"
         raise AdminAPIError(f"the answer is not JSON ({content_type}); is this the admin API URL?",
                             status=response.status_code, method=response.request.method,
-                            url=str(response.request.url.path)) from None
+                            url=where(response)) from None
 
 
 def unexpected(response: httpx.Response, what: str) -> AdminAPIError:
     """The error for a JSON answer that is not ``what`` (the URL points at another API)."""
     return AdminAPIError(f"the answer is not {what}; is this the admin API URL?", status=response.status_code,
-                         method=response.request.method, url=str(response.request.url.path))
+                         method=response.request.method, url=where(response))
 
 
 def check_response(response: httpx.Response) -> httpx.Response:
@@ -127,7 +146,7 @@ def check_response(response: httpx.Response) -> httpx.Response:
     status = response.status_code
     if status < 400:
         return response
-    kw: dict[str, Any] = {"status": status, "method": response.request.method, "url": str(response.request.url.path)}
+    kw: dict[str, Any] = {"status": status, "method": response.request.method, "url": where(response)}
     message = error_message(response)
     if status in (401, 403):
         raise Unauthorized(message, **kw)
@@ -161,6 +180,13 @@ def _failure(exc: httpx.TransportError, origin: str) -> str:
     return f"cannot connect to {origin}: {detail}"
 
 
+def _deadline(client: httpx.AsyncClient) -> float:
+    """The client's timeout (``--timeout``) as one overall deadline per request."""
+    timeout = client.timeout
+    values = [v for v in (timeout.connect, timeout.read, timeout.write, timeout.pool) if v is not None]
+    return max(values) if values else 300.0
+
+
 class AdminClient:
     """Sends requests for one admin API: base URL, fixed headers, retries and the rate cap.
 
@@ -176,6 +202,10 @@ class AdminClient:
         #: scheme://host:port, for messages (never the user:password a URL may carry)
         self.origin = f"{parsed.scheme}://{parsed.netloc.decode()}"
         self.headers = headers or {}
+        #: Values never to be shown: header credentials and a password in the URL.
+        self.credentials = [v for v in self.headers.values() if v] + ([parsed.password] if parsed.password else [])
+        #: The whole exchange, body included, must finish within this (a trickling body never ends).
+        self.deadline = _deadline(client)
         self.retry = retry or RetryPolicy()
         self.limiter = limiter or RateLimiter(None)
         self.requests = 0
@@ -187,11 +217,18 @@ class AdminClient:
         """Send one request; retry transient failures when ``retry``; raise ``AdminAPIError``
         (except for a status in ``answers``, whose body the caller reads itself)."""
         url = path if path.startswith("http") else self.base_url + path
-        content = json.dumps(wire(body), separators=(",", ":")).encode() if body is not None else None
+        try:
+            content = json.dumps(wire(body), separators=(",", ":"), allow_nan=False).encode() \
+                if body is not None else None
+        except ValueError:
+            raise PlanError(f"{method} {self.origin}{path}: the body holds a number JSON cannot carry (infinity "
+                            "or NaN); nothing was sent") from None
         headers = dict(self.headers)
         if content is not None:
             headers["Content-Type"] = "application/json"
+        hidden = [*self.credentials, *_secret_values(body)]
         attempt = 0
+        timeouts = 0
         while True:
             attempt += 1
             await self.limiter.wait()
@@ -201,17 +238,71 @@ class AdminClient:
                 sent[0] += 1
             try:
                 try:
-                    response = await self.client.request(method, url, content=content, params=params,
-                                                         headers=headers)
+                    response = await self._send(method, url, content, params, headers)
                 except httpx.TransportError as exc:
-                    raise ConnectError(_failure(exc, self.origin), method=method, url=path) from exc
+                    raise ConnectError(_failure(exc, self.origin), method=method, url=self.origin + path) from exc
+                except TimeoutError:
+                    timeouts += 1
+                    message = f"no complete answer from {self.origin} within {self.deadline:g} s (see --timeout)"
+                    raise ConnectError(message, method=method, url=self.origin + path) from None
                 return response if response.status_code in answers else check_response(response)
             except AdminAPIError as exc:
+                _mask(exc, hidden)
                 transient = isinstance(exc, ConnectError | RateLimited | ServerError)
                 if retry_if is not None and retry_if(exc):
                     transient = True
-                if not (retry and transient) or attempt >= self.retry.attempts:
+                timed_out = isinstance(exc, ConnectError) and isinstance(exc.__cause__, httpx.TimeoutException)
+                timeouts += timed_out
+                if not (retry and transient) or attempt >= self.retry.attempts or timeouts >= TIMEOUT_ATTEMPTS:
                     raise
                 self.retries += 1
                 hint = exc.retry_after if isinstance(exc, RateLimited) else None
                 await self.retry.sleep(self.retry.delay(attempt, hint))
+
+    async def _send(self, method: str, url: str, content: bytes | None, params: dict[str, Any] | None,
+                    headers: dict[str, str]) -> httpx.Response:
+        """One exchange within ``deadline``, its body read up to ``MAX_BODY`` (``AdminAPIError`` past it)."""
+        async with asyncio.timeout(self.deadline):
+            request = self.client.build_request(method, url, content=content, params=params, headers=headers)
+            response = await self.client.send(request, stream=True)
+            try:
+                declared = response.headers.get("content-length", "")
+                if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
+                    raise _too_large(response)
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > MAX_BODY:
+                        raise _too_large(response)
+                    chunks.append(chunk)
+            finally:
+                await response.aclose()
+        headers_out = [(k, v) for k, v in response.headers.raw  # bytes: a header may hold non-ASCII text
+                       if k.lower() not in (b"content-encoding", b"content-length", b"transfer-encoding")]
+        return httpx.Response(response.status_code, headers=headers_out, content=b"".join(chunks), request=request,
+                              extensions=response.extensions)
+
+
+def _too_large(response: httpx.Response) -> AdminAPIError:
+    return AdminAPIError(f"the answer is larger than {MAX_BODY} bytes; refused", status=response.status_code,
+                         method=response.request.method, url=where(response))
+
+
+def _secret_values(value: Any) -> list[str]:
+    """The plain values of every ``Secret`` in a request body."""
+    if isinstance(value, Secret):
+        return [value.reveal()]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _secret_values(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _secret_values(v)]
+    return []
+
+
+def _mask(exc: AdminAPIError, hidden: list[str]) -> None:
+    """Mask ``hidden`` values in ``exc`` in place: a server may echo the admin key or the body."""
+    if not hidden:
+        return
+    exc.server_message = scrub(exc.server_message, hidden)
+    exc.args = tuple(scrub(a, hidden) if isinstance(a, str) else a for a in exc.args)

@@ -58,6 +58,8 @@ class HydraAdapter:
         try:
             response = await self.t.request("GET", "/version")
             version = str(response.json().get("version", ""))
+        except ConnectError:
+            raise  # no answer at all: probing other paths would only wait as long again
         except (AdminAPIError, ValueError, AttributeError):
             version = ""
         if version:
@@ -124,6 +126,11 @@ class HydraAdapter:
                 if len(page) < PAGE_SIZE_V2 or link is None:
                     break
                 url = urljoin(self.t.base_url + "/", link.lstrip("/"))
+                if httpx.URL(url).copy_with(path="/", query=None, fragment=None) != httpx.URL(self.t.origin + "/"):
+                    # Following it would send our requests (and any credential) to another server.
+                    raise AdminAPIError(f"the next page is at another origin ({_origin(url)}); refused, the list "
+                                        f"must stay on {self.t.origin}", status=response.status_code, method="GET",
+                                        url=self.t.origin + self.prefix)
         if total is not None and len(result.objects) != total:
             result.complete = False
             result.problem = f"read {len(result.objects)} OAuth2 clients but the server counts {total}"
@@ -198,6 +205,11 @@ def _add(result: ListResult, page: list[dict[str, Any]]) -> None:
     for item in page:
         key = str(item.get("client_id", ""))
         result.objects[key] = LiveObject(Kind.OAUTH2_CLIENT, key, item, str(item.get("updated_at", "")))
+
+
+def _origin(url: str) -> str:
+    parsed = httpx.URL(url)
+    return f"{parsed.scheme}://{parsed.netloc.decode()}"
 
 
 def _total(value: str | None) -> int | None:

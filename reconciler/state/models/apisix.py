@@ -36,7 +36,7 @@ def check_nodes(value: Any) -> Any:
     if isinstance(value, dict):
         for address, weight in value.items():
             host, sep, port = str(address).rpartition(":")
-            if not sep or not host or not port.isdigit():
+            if not sep or not host or not (port.isascii() and port.isdigit()):
                 raise ValueError(f"node {address!r} must be 'host:port'")
             _check_port(f"node {address!r}", int(port))
             _check_weight(f"node {address!r}", weight)

@@ -19,7 +19,10 @@ _UNITS: Final[dict[str, int]] = {
     "m": 60_000_000_000,
     "h": 3_600_000_000_000,
 }
-_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+#: ASCII digits only: Go's time.ParseDuration takes nothing else (``\d`` would take Arabic-Indic or fullwidth digits).
+_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)")
+#: Go's time.Duration is an int64 of nanoseconds (about 292 years).
+_MAX_NANOS = 2**63 - 1
 
 
 def parse_duration(text: str, *, positive: bool = True) -> int:
@@ -36,6 +39,8 @@ def parse_duration(text: str, *, positive: bool = True) -> int:
         if match is None:
             raise ValueError(f"invalid duration {text!r} (write it like '1h', '30m', '1h30m' or '90s')")
         number, unit = match.groups()
+        if len(number) > 30:
+            raise ValueError(f"duration {text[:40]!r} is out of range")
         whole, _, frac = number.partition(".")
         scale = _UNITS[unit]
         total += int(whole or "0") * scale
@@ -44,6 +49,8 @@ def parse_duration(text: str, *, positive: bool = True) -> int:
         pos = match.end()
     if total <= 0 and positive:
         raise ValueError(f"duration {text!r} must be positive")
+    if total > _MAX_NANOS:
+        raise ValueError(f"duration {text!r} is out of range (Go durations end near 292 years)")
     return total
 
 
