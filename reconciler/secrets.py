@@ -105,14 +105,6 @@ def mask(value: Any) -> Any:
     return value
 
 
-def mask_text(text: str, values: Iterable[str]) -> str:
-    """``text`` with each plain secret value in ``values`` replaced by the mask, longest first:
-    a server's message may quote a value it was sent."""
-    for value in sorted({v for v in values if v}, key=len, reverse=True):
-        text = text.replace(value, MASK)
-    return text
-
-
 def contains_secret(value: Any) -> bool:
     """True when ``value`` holds a ``Secret`` anywhere."""
     if isinstance(value, Secret):
@@ -124,16 +116,17 @@ def contains_secret(value: Any) -> bool:
     return False
 
 
-def scrub(text: str, values: Iterable[str]) -> str:
+def scrub(text: str, values: Iterable[str], *, anywhere: bool = False) -> str:
     """``text`` with every one of ``values`` replaced by the mask, in the forms a message may quote
-    it (as is, ``repr``-escaped, JSON-escaped).  A value shorter than 4 characters is masked only
-    where it stands quoted alone, so that masking "a" does not garble every word."""
+    it (as is, ``repr``-escaped, JSON-escaped), longest first.  A value shorter than 4 characters
+    is masked only where it stands quoted alone, so that masking "a" does not garble every word,
+    unless ``anywhere`` (a server's answer to a request that carried the value)."""
     for value in sorted(set(values), key=len, reverse=True):
         if not value:
             continue
         forms = {value, repr(value)[1:-1], json.dumps(value)[1:-1]}
         for form in sorted(forms, key=len, reverse=True):
-            if len(value) >= 4:
+            if anywhere or len(value) >= 4:
                 text = text.replace(form, MASK)
             else:
                 text = text.replace(f"'{form}'", repr(MASK)).replace(f'"{form}"', f'"{MASK}"')

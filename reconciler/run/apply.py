@@ -22,7 +22,8 @@ from reconciler.plan.changes import Action, ApplyEvent, ApplyResult, Change, Out
 from reconciler.plan.normalize import hydra_split_metadata, hydra_view, same_json
 from reconciler.run.adapters.http import REQUESTS_SENT
 from reconciler.run.fetch import Adapters
-from reconciler.secrets import Secret, mask_text
+from reconciler.secrets import Secret
+from reconciler.secrets import scrub as scrub_values
 from reconciler.state import fingerprints
 from reconciler.state.kinds import Kind
 from reconciler.state.live import LiveObject, LiveState
@@ -113,7 +114,7 @@ def _secrets_in(value: Any) -> list[str]:
 
 def scrub(message: str, change: Change) -> str:
     """``message`` with every secret value of ``change`` masked: servers may quote a rejected value."""
-    return mask_text(message, _secrets_in(change.after) + _secrets_in(change.before))
+    return scrub_values(message, _secrets_in(change.after) + _secrets_in(change.before), anywhere=True)
 
 
 def phases(plan: Plan) -> list[list[Change]]:

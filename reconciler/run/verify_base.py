@@ -20,7 +20,7 @@ from reconciler.errors import AdminAPIError
 from reconciler.plan.checks import Check, Outcome, Status
 from reconciler.run.adapters.gateway import GatewaySession
 from reconciler.run.adapters.oauth import Answer, OAuthAdapter, client_auth
-from reconciler.secrets import Secret, mask_text
+from reconciler.secrets import Secret, scrub
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 
@@ -120,8 +120,8 @@ async def run_check(check: Check, body: Callable[[Check, Track], Awaitable[str]]
     hidden = secrets_of(check)
 
     def done(status: Status, message: str, answer: str = "") -> Outcome:
-        return Outcome(check, status, track.step, mask_text(message, hidden), mask_text(answer, hidden),
-                       time.perf_counter() - started)
+        return Outcome(check, status, track.step, scrub(message, hidden, anywhere=True),
+                       scrub(answer, hidden, anywhere=True), time.perf_counter() - started)
 
     try:
         message = await body(check, track)

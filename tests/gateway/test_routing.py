@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from reconciler.sandbox.gateway.router import vars_match
 from reconciler.sandbox.http import HTTPServer, ServerThread
 from reconciler.sandbox.realhydra import free_port
 
@@ -316,3 +317,16 @@ def test_hosts_come_from_the_route_before_the_service(box: Box, echoes: list[Ech
     assert box.get("/h", headers={"Host": "svc.test"}).status_code == 404
     assert served_by(box, "/i", headers={"Host": "svc.test"}) == "b"
     assert box.get("/i", headers={"Host": "other.test"}).status_code == 404
+
+
+def test_vars_logic_operators() -> None:
+    """lua-resty-expr ``eval``: ``AND``/``OR`` combine nested lists, ``!`` negates, and a nested
+    combination may stand among plain rules (api7/lua-resty-expr ``lib/resty/expr/v1.lua``)."""
+    facts = {"arg_a": "1", "arg_b": "2"}
+    lookup = facts.get
+    assert vars_match(["OR", [["arg_a", "==", "9"]], [["arg_b", "==", "2"]]], lookup)
+    assert not vars_match(["AND", [["arg_a", "==", "1"]], [["arg_b", "==", "9"]]], lookup)
+    assert vars_match(["!AND", [["arg_a", "==", "1"]], [["arg_b", "==", "9"]]], lookup)
+    assert not vars_match(["!OR", [["arg_a", "==", "1"]], [["arg_b", "==", "9"]]], lookup)
+    assert vars_match([["arg_a", "==", "1"], ["OR", [["arg_b", "==", "9"]], [["arg_b", "==", "2"]]]], lookup)
+    assert not vars_match([["arg_a", "==", "1"], ["AND", [["arg_b", "==", "9"]]]], lookup)

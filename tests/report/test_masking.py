@@ -8,7 +8,7 @@ import pytest
 
 from reconciler.plan.changes import Action, ApplyEvent, ApplyResult, Change, FieldChange, FieldOp, Outcome, Plan
 from reconciler.report import ApplyPrinter, render_apply_result, render_plan
-from reconciler.secrets import MASK, mask_text
+from reconciler.secrets import MASK, scrub
 from reconciler.state.kinds import Kind
 
 from .cases import APPLY_CASES, CANARY, PLAN_CASES, apply_result_from_dict, plan_from_dict, secret
@@ -107,8 +107,10 @@ def test_stray_secrets_in_messages_are_masked(fmt: str) -> None:
     assert CANARY not in stream.getvalue()
 
 
-def test_mask_text_masks_the_longest_value_first_and_ignores_empty_ones() -> None:
-    """A value that contains another is masked whole; an empty value masks nothing."""
+def test_scrub_anywhere_masks_the_longest_value_first_and_ignores_empty_ones() -> None:
+    """A value that contains another is masked whole; an empty value masks nothing; with
+    ``anywhere`` a short value is masked unquoted too."""
     text = "refused 'abc-long-secret' and 'abc'"
-    assert mask_text(text, ["abc", "", "abc-long-secret"]) == f"refused '{MASK}' and '{MASK}'"
-    assert mask_text(text, [""]) == text
+    assert scrub(text, ["abc", "", "abc-long-secret"], anywhere=True) == f"refused '{MASK}' and '{MASK}'"
+    assert scrub(text, [""], anywhere=True) == text
+    assert scrub("key abc refused", ["abc"], anywhere=True) == f"key {MASK} refused"

@@ -107,11 +107,6 @@ class OAuthAdapter:
             raise ConnectError("no Hydra admin URL given (--hydra-admin-url or HYDRA_ADMIN_URL)", url=path)
         return self.admin_url + path
 
-    async def login_request(self, challenge: str) -> Answer:
-        """GET the login request behind ``challenge``."""
-        return await send(self.client, "GET", self._admin("/admin/oauth2/auth/requests/login"),
-                          params={"login_challenge": challenge})
-
     async def accept_login(self, challenge: str, subject: str) -> Answer:
         """Accept the login for ``subject`` (not remembered, so no login session outlives the run)."""
         return await send(self.client, "PUT", self._admin("/admin/oauth2/auth/requests/login/accept"),

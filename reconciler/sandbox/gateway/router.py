@@ -71,16 +71,20 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
+def _is_logic(expr: list[Any]) -> bool:
+    """Whether ``expr`` combines nested expressions (starts with ``AND``, ``OR``, ``!AND`` or ``!OR``)."""
+    return bool(expr) and isinstance(expr[0], str) and expr[0] in ("AND", "OR", "!AND", "!OR")
+
+
 def vars_match(expr: list[Any], lookup: Callable[[str], str | None]) -> bool:
     """lua-resty-expr ``eval``: a list of ``[var, op, value]`` (``op`` may carry a ``!``) all hold;
     a list starting with ``"AND"``/``"OR"``/``"!AND"``/``"!OR"`` combines nested expressions."""
-    if expr and isinstance(expr[0], str) and expr[0] in ("AND", "OR", "!AND", "!OR"):
+    if _is_logic(expr):
         results = [vars_match(sub, lookup) for sub in expr[1:]]
         value = all(results) if expr[0].endswith("AND") else any(results)
         return not value if expr[0].startswith("!") else value
     for rule in expr:
-        if isinstance(rule, list) and rule and isinstance(rule[0], str) and rule[0] in ("AND", "OR", "!AND",
-                                                                                        "!OR"):
+        if isinstance(rule, list) and _is_logic(rule):
             if not vars_match(rule, lookup):
                 return False
             continue
