@@ -143,3 +143,37 @@ def test_older_apisix_falls_back_to_the_schema_check(tmp_path: Path) -> None:
         assert out.code == 0, out.stdout + out.stderr
         assert json.loads(out.stdout)["errors"] == []
         assert rule.seen == 0
+
+
+def test_a_plan_larger_than_the_admin_body_limit_is_validated_in_batches(stage: Stage) -> None:
+    """APISIX refuses an admin body over 1.5 MiB (``apisix/admin/init.lua`` ``MAX_REQ_BODY``), and
+    the emulator with it: a plan of that size is validated in several requests, and an error in a
+    late batch is still found at its object."""
+    nodes = {f"127.0.{n // 250}.{n % 250}:8100": 1 for n in range(60)}  # about 1.4 KB a body
+    upstreams = [{"id": f"u{i:04d}", "nodes": nodes} for i in range(1200)]
+    routes = [{"id": "browser", "uri": "/app/*", "upstream_id": "u1199", "plugins": {"cors": BAD}}]
+    (stage.path / "big.yaml").write_text(yaml.safe_dump({"apisix": {"upstreams": upstreams, "routes": routes}}))
+    out = stage.run("plan", "--output", "json")
+    assert out.code == 1, out.stdout + out.stderr
+    assert out.stdout.strip(), out.stderr
+    errors = json.loads(out.stdout)["errors"]
+    assert len(errors) == 1 and errors[0].startswith("route.browser: ") and CORS in errors[0], errors
+    assert "request size" not in out.everything
+    (stage.path / "big.yaml").write_text(yaml.safe_dump({"apisix": {"upstreams": upstreams}}))
+    ok = stage.run("plan", "--output", "json")
+    assert ok.code == 0, ok.stdout + ok.stderr
+    assert json.loads(ok.stdout)["errors"] == []
+
+
+def test_batches_stay_under_the_budget_and_keep_every_write() -> None:
+    from reconciler.plan.changes import Action, Change
+    from reconciler.run.validate import batches
+    from reconciler.state.kinds import Kind
+
+    writes = [Change(kind=Kind.UPSTREAM, key=f"u{i}", action=Action.CREATE, before=None,
+                     after={"desc": "y" * 100, "nodes": {"127.0.0.1:80": 1}}, diff=(), reason="")
+              for i in range(50)]
+    runs = batches(writes, budget=1000)
+    assert [c for run in runs for c in run] == writes
+    assert len(runs) > 1 and all(len(run) >= 1 for run in runs)
+    assert all(sum(len(json.dumps(c.after)) for c in run) < 1000 for run in runs)
