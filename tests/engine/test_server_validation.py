@@ -149,8 +149,8 @@ def test_a_plan_larger_than_the_admin_body_limit_is_validated_in_batches(stage: 
     """APISIX refuses an admin body over 1.5 MiB (``apisix/admin/init.lua`` ``MAX_REQ_BODY``), and
     the emulator with it: a plan of that size is validated in several requests, and an error in a
     late batch is still found at its object."""
-    nodes = {f"127.0.{n // 250}.{n % 250}:8100": 1 for n in range(60)}  # about 1.4 KB a body
-    upstreams = [{"id": f"u{i:04d}", "nodes": nodes} for i in range(1200)]
+    nodes = {f"127.0.{n // 250}.{n % 250}:8100": 1 for n in range(100)}  # about 2 KB a body
+    upstreams = [{"id": f"u{i:04d}", "nodes": nodes} for i in range(1200)]  # 2.4 MB
     routes = [{"id": "browser", "uri": "/app/*", "upstream_id": "u1199", "plugins": {"cors": BAD}}]
     (stage.path / "big.yaml").write_text(yaml.safe_dump({"apisix": {"upstreams": upstreams, "routes": routes}}))
     out = stage.run("plan", "--output", "json")
