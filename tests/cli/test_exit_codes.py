@@ -23,8 +23,11 @@ REPO = Path(__file__).parents[2]
 
 
 def _walk(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command path, through the group's own (lazy) lookup."""
+    ctx = click.Context(group)
     paths: list[tuple[str, ...]] = []
-    for name, command in sorted(group.commands.items()):
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         paths.append((*prefix, name))
         if isinstance(command, click.Group):
             paths.extend(_walk(command, (*prefix, name)))
