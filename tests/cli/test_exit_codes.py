@@ -23,8 +23,9 @@ REPO = Path(__file__).parents[2]
 
 
 def _walk(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    paths: list[tuple[str, ...]] = []
+    """Every command path, through the group's own (lazy) lookup."""
     ctx = click.Context(group)
+    paths: list[tuple[str, ...]] = []
     for name in group.list_commands(ctx):  # the group loads its sub-commands lazily
         command = group.get_command(ctx, name)
         assert command is not None
