@@ -67,7 +67,8 @@ async def _read(answer: aiohttp.ClientResponse, limit: int | None) -> tuple[byte
         size += len(chunk)
         chunks.append(chunk)
         if size > limit:
-            return b"".join(chunks), False
+            chunks.clear()  # refused whole: nothing of it is kept, so nothing of it is copied
+            return b"", False
     return b"".join(chunks), True
 
 
