@@ -104,14 +104,21 @@ def test_a_huge_answer_is_refused_while_it_streams(state_dir: Path) -> None:
     chunks: list[bytes | float] = [b'{"total":1,"list":[', *([item * 1000] * (count // 1000)), b"{}]}"]
     for server in _apisix((200, {"Content-Type": "application/json"}, chunks)):
         env = {**os.environ, "APISIX_ADMIN_URL": server.url, "APISIX_ADMIN_KEY": ADMIN_KEY, "RECONCILE_CACHE": "off"}
+        # The child's own high-water mark (VmHWM of its address space after exec), written at exit.
+        # Not wait4's ru_maxrss: Linux carries the spawning process's peak across exec into it, so
+        # inside a large test session it reports the session's size, not the child's.
+        hwm = state_dir / "vmhwm"
+        probe = ("import atexit, runpy, sys\n"
+                 f"atexit.register(lambda: open({str(hwm)!r}, 'w').write(open('/proc/self/status').read()))\n"
+                 "sys.argv = ['reconcile', *sys.argv[1:]]\n"
+                 "runpy.run_module('reconciler', run_name='__main__')\n")
         with tempfile.TemporaryFile("w+") as err:
-            child = subprocess.Popen([sys.executable, "-m", "reconciler", "plan", str(_state(state_dir, APISIX_ONLY))],
-                                     env=env, stdout=subprocess.DEVNULL, stderr=err, text=True)
-            _, status, usage = os.wait4(child.pid, 0)  # this child's own peak RSS, not the session's
-            child.returncode = os.waitstatus_to_exitcode(status)
+            child = subprocess.run([sys.executable, "-c", probe, "plan", str(_state(state_dir, APISIX_ONLY))],
+                                   env=env, stdout=subprocess.DEVNULL, stderr=err, text=True, check=False)
             err.seek(0)
             stderr = err.read()
-        peak_mib = usage.ru_maxrss / 1024
+        [line] = [x for x in hwm.read_text().splitlines() if x.startswith("VmHWM:")]
+        peak_mib = int(line.split()[1]) / 1024
         assert child.returncode == 1, stderr
         assert "larger than" in stderr and server.url in stderr and "Traceback" not in stderr
         assert peak_mib < 400, f"peak RSS {peak_mib:.0f} MiB"
