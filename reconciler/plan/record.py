@@ -40,13 +40,17 @@ def secret_paths(value: Any, path: str = "") -> Iterator[tuple[str, Secret]]:
 
 
 def plain(value: Any) -> Any:
-    """``value`` as JSON data: secrets masked, tuples as lists, anything else not JSON as text."""
+    """``value`` as JSON data: secrets masked, dict keys sorted, tuples and sets as (sorted) lists,
+    anything else not JSON as text.  The one walk that every renderer (``report.values.masked``)
+    and the saved-plan record read values through, so one plan always gives the same bytes."""
     if isinstance(value, Secret):
         return MASK
     if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
+        return {str(k): plain(value[k]) for k in sorted(value, key=str)}
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted((plain(v) for v in value), key=lambda v: json.dumps(v, default=str))
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)

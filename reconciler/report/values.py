@@ -1,9 +1,10 @@
 """How every renderer turns a value into text: masking first, then compact JSON and field paths.
 
 All formats (text, JSON, Markdown, the apply event stream) read values through ``masked`` or
-``compact`` in this module, so that ``reconciler.secrets.mask`` stands between every body and every
-output.  Keeping that choke point in one place is what lets the tests prove that no format can
-show a secret.  Dict keys are sorted on the way out, so one plan always renders the same bytes.
+``compact`` in this module, so that one masking walk (``reconciler.plan.record.plain``, shared with
+the saved-plan record) stands between every body and every output.  Keeping that choke point
+in one place is what lets the tests prove that no format can show a secret.  Dict keys are sorted
+on the way out, so one plan always renders the same bytes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any, Final
 
 from reconciler.plan.changes import Action, Change, Plan
-from reconciler.plan.record import join_path
+from reconciler.plan.record import join_path, plain
 from reconciler.secrets import MASK, Secret, mask
 
 #: The major version of every JSON document and event this package writes.
@@ -23,19 +24,7 @@ FORMAT_VERSION: Final = "1"
 
 def masked(value: Any) -> Any:
     """``value`` as plain JSON data: secrets masked, dict keys sorted, tuples and sets as lists."""
-    return _plain(mask(value))
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Secret):  # inside a set, which ``mask`` does not enter
-        return MASK
-    if isinstance(value, dict):
-        return {str(k): _plain(value[k]) for k in sorted(value, key=str)}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, set | frozenset):
-        return sorted((_plain(v) for v in value), key=lambda v: json.dumps(v, default=str))
-    return value
+    return plain(value)
 
 
 def compact(value: Any) -> str:
